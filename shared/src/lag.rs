@@ -1,0 +1,217 @@
+//! Consumer-group lag, read from Redis.
+//!
+//! Both binaries export these gauges: the producer too, so that the "no
+//! consumer while lag grows" alert still has data when every consumer is down.
+
+use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
+use redis::aio::ConnectionManager;
+use redis::Value;
+
+/// The figures for one group of one stream.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GroupLag {
+    pub group: String,
+    pub consumers: u64,
+    /// Entries delivered to nobody in the group yet.
+    pub lag_events: u64,
+    /// Delivered but not acknowledged.
+    pub pending: u64,
+    /// Age of the oldest entry not yet acknowledged (pending or undelivered), seconds.
+    pub lag_seconds: f64,
+    pub last_delivered_id: String,
+}
+
+/// Stream-wide figures plus each group's lag.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StreamLag {
+    pub stream: String,
+    pub length: u64,
+    pub groups: Vec<GroupLag>,
+    pub used_memory_bytes: u64,
+}
+
+/// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
+pub fn id_millis(id: &str) -> Option<i64> {
+    id.split('-').next()?.parse().ok()
+}
+
+fn field<'a>(map: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
+    map.iter().find_map(|(k, v)| match k {
+        Value::BulkString(b) if b == name.as_bytes() => Some(v),
+        Value::SimpleString(s) if s == name => Some(v),
+        _ => None,
+    })
+}
+
+fn as_u64(v: Option<&Value>) -> u64 {
+    match v {
+        Some(Value::Int(i)) => (*i).max(0) as u64,
+        Some(Value::BulkString(b)) => std::str::from_utf8(b).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn as_string(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::BulkString(b)) => String::from_utf8_lossy(b).into_owned(),
+        Some(Value::SimpleString(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn pairs(v: Value) -> Vec<(Value, Value)> {
+    match v {
+        Value::Map(m) => m,
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len() / 2);
+            let mut it = items.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                out.push((k, v));
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Read length, groups, lag and Redis memory for `stream`. A missing stream
+/// reads as empty. `now_ms` is the wall clock (lag is an age).
+pub async fn read(conn: &mut ConnectionManager, stream: &str, now_ms: i64) -> redis::RedisResult<StreamLag> {
+    let length: u64 = redis::cmd("XLEN").arg(stream).query_async(conn).await?;
+    let mut out = StreamLag { stream: stream.to_string(), length, ..Default::default() };
+    out.used_memory_bytes = used_memory(conn).await.unwrap_or(0);
+    if length == 0 {
+        let exists: bool = redis::cmd("EXISTS").arg(stream).query_async(conn).await?;
+        if !exists {
+            return Ok(out);
+        }
+    }
+    let groups: Value = redis::cmd("XINFO").arg("GROUPS").arg(stream).query_async(conn).await?;
+    let groups = match groups {
+        Value::Array(g) => g,
+        _ => Vec::new(),
+    };
+    for g in groups {
+        let g = pairs(g);
+        let name = as_string(field(&g, "name"));
+        let last_delivered_id = as_string(field(&g, "last-delivered-id"));
+        let pending = as_u64(field(&g, "pending"));
+        let lag_events = match field(&g, "lag") {
+            Some(Value::Int(i)) => (*i).max(0) as u64,
+            // Redis cannot tell (after XDEL or XTRIM past the group): count it.
+            _ => count_after(conn, stream, &last_delivered_id).await?,
+        };
+        let oldest = if pending > 0 {
+            oldest_pending(conn, stream, &name).await?
+        } else if lag_events > 0 {
+            first_after(conn, stream, &last_delivered_id).await?
+        } else {
+            None
+        };
+        let lag_seconds = oldest
+            .and_then(|id| id_millis(&id))
+            .map(|ms| ((now_ms - ms).max(0) as f64) / 1000.0)
+            .unwrap_or(0.0);
+        out.groups.push(GroupLag {
+            consumers: as_u64(field(&g, "consumers")),
+            group: name,
+            lag_events,
+            pending,
+            lag_seconds,
+            last_delivered_id,
+        });
+    }
+    Ok(out)
+}
+
+async fn used_memory(conn: &mut ConnectionManager) -> redis::RedisResult<u64> {
+    let info: String = redis::cmd("INFO").arg("memory").query_async(conn).await?;
+    Ok(info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0))
+}
+
+async fn oldest_pending(conn: &mut ConnectionManager, stream: &str, group: &str) -> redis::RedisResult<Option<String>> {
+    // XPENDING summary: [count, smallest id, greatest id, [[consumer, n]...]]
+    let v: Value = redis::cmd("XPENDING").arg(stream).arg(group).query_async(conn).await?;
+    Ok(match v {
+        Value::Array(items) => items.get(1).map(|v| as_string(Some(v))).filter(|s| !s.is_empty()),
+        _ => None,
+    })
+}
+
+async fn first_after(conn: &mut ConnectionManager, stream: &str, id: &str) -> redis::RedisResult<Option<String>> {
+    let start = if id.is_empty() || id == "0-0" { "-".to_string() } else { format!("({id}") };
+    let v: Vec<(String, Vec<(String, Vec<u8>)>)> =
+        redis::cmd("XRANGE").arg(stream).arg(start).arg("+").arg("COUNT").arg(1).query_async(conn).await?;
+    Ok(v.into_iter().next().map(|(id, _)| id))
+}
+
+async fn count_after(conn: &mut ConnectionManager, stream: &str, id: &str) -> redis::RedisResult<u64> {
+    // Only reached when Redis reports no lag; bounded by the stream's length.
+    let start = if id.is_empty() || id == "0-0" { "-".to_string() } else { format!("({id}") };
+    let v: Vec<(String, Vec<(String, Vec<u8>)>)> =
+        redis::cmd("XRANGE").arg(stream).arg(start).arg("+").query_async(conn).await?;
+    Ok(v.len() as u64)
+}
+
+/// The lag gauges of DESIGN.md, registered once in a registry.
+#[derive(Clone)]
+pub struct LagMetrics {
+    lag_events: IntGaugeVec,
+    lag_seconds: prometheus::GaugeVec,
+    pending: IntGaugeVec,
+    length: IntGaugeVec,
+    used_memory: IntGauge,
+}
+
+impl LagMetrics {
+    /// Create and register the gauges.
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let lag_events = IntGaugeVec::new(
+            Opts::new("sleeper_consumer_lag_events", "Entries not yet delivered to the group"),
+            &["stream", "group"],
+        )?;
+        let lag_seconds = prometheus::GaugeVec::new(
+            Opts::new("sleeper_consumer_lag_seconds", "Age of the oldest entry the group has not acknowledged"),
+            &["stream", "group"],
+        )?;
+        let pending = IntGaugeVec::new(
+            Opts::new("sleeper_consumer_pending", "Entries delivered to the group but not acknowledged"),
+            &["stream", "group"],
+        )?;
+        let length = IntGaugeVec::new(Opts::new("sleeper_stream_length", "Entries in the stream"), &["stream"])?;
+        let used_memory = IntGauge::new("sleeper_redis_used_memory_bytes", "Redis used_memory")?;
+        registry.register(Box::new(lag_events.clone()))?;
+        registry.register(Box::new(lag_seconds.clone()))?;
+        registry.register(Box::new(pending.clone()))?;
+        registry.register(Box::new(length.clone()))?;
+        registry.register(Box::new(used_memory.clone()))?;
+        Ok(Self { lag_events, lag_seconds, pending, length, used_memory })
+    }
+
+    /// Publish a reading.
+    pub fn set(&self, lag: &StreamLag) {
+        self.length.with_label_values(&[lag.stream.as_str()]).set(lag.length as i64);
+        self.used_memory.set(lag.used_memory_bytes as i64);
+        for g in &lag.groups {
+            let labels = [lag.stream.as_str(), g.group.as_str()];
+            self.lag_events.with_label_values(&labels).set(g.lag_events as i64);
+            self.lag_seconds.with_label_values(&labels).set(g.lag_seconds);
+            self.pending.with_label_values(&labels).set(g.pending as i64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_id_millis() {
+        assert_eq!(id_millis("1700000000000-3"), Some(1_700_000_000_000));
+        assert_eq!(id_millis("x"), None);
+    }
+}
