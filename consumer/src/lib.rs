@@ -1,1 +1,30 @@
-//! placeholder
+//! The consumer: reads events from the stream as a member of a consumer group
+//! and turns them into Postgres tables, archiving every event.
+//!
+//! It never calls Sleeper and never appends to the main stream (only to its
+//! DLQ, and `dlq requeue` back to the stream).
+//!
+//! - `config`    — settings from the environment
+//! - `read`      — XREADGROUP (own pending first), XAUTOCLAIM, delivery counts
+//! - `batch`     — one transaction per batch: archive, lock, savepoint, guard, write
+//! - `project`   — one module per event kind, each a pure `event → rows`
+//! - `write`     — the generic, column-wise row writer
+//! - `archive`   — `pipeline.event_log`, insert-if-absent
+//! - `ack`       — XACK, and dead letters (XADD to the DLQ + XACK in one MULTI)
+//! - `projector` — the stepping loop (`process_once`) and `run`
+//! - `migrate`   — the embedded migrations and their runner
+//! - `stream_id` — stream ids as versions
+//! - `metrics`, `app` — metrics, connections and readiness checks
+
+pub mod ack;
+pub mod app;
+pub mod archive;
+pub mod batch;
+pub mod config;
+pub mod metrics;
+pub mod migrate;
+pub mod project;
+pub mod projector;
+pub mod read;
+pub mod stream_id;
+pub mod write;

@@ -1,1 +1,152 @@
-fn main() {}
+//! `sleeper-consumer`: parse the command line, start telemetry, call the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use prometheus::Registry;
+use sleeper_consumer::app::{self, PostgresCheck};
+use sleeper_consumer::config::ConsumerConfig;
+use sleeper_consumer::metrics::ConsumerMetrics;
+use sleeper_consumer::migrate::{migrate, PROJECTION_SCHEMA};
+use sleeper_consumer::projector::Projector;
+use sleeper_consumer::read::{ensure_group, Reader};
+use sleeper_shared::config::{ConfigError, Env};
+use sleeper_shared::redis_conn;
+use sleeper_shared::telemetry::{self, Check, RedisCheck};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "sleeper-consumer", version, about = "Projects the event stream into Postgres tables")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Join the group, archive and project forever (the default).
+    Run,
+    /// Apply migrations, then exit.
+    Migrate,
+    /// Exit 0 if this host's /health answers (container healthcheck).
+    Health,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run);
+    let default_http = match command {
+        Command::Run | Command::Health => Some("127.0.0.1:9101"),
+        Command::Migrate => None,
+    };
+    let config = match ConsumerConfig::load(&Env::from_process(), default_http) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sleeper-consumer: {e}");
+            return ExitCode::from(ConfigError::EXIT_CODE as u8);
+        }
+    };
+    telemetry::init_tracing(&config.common.log_level, config.common.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sleeper-consumer: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sleeper-consumer: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Health => {
+            let addr = config.common.http_addr.ok_or_else(|| anyhow::anyhow!("HTTP_ADDR is not set"))?;
+            telemetry::probe_health(addr).await.map_err(anyhow::Error::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let mut client = app::connect(&config).await?;
+            let report = migrate(&mut client).await?;
+            tracing::info!(applied = report.applied.len(), "migrations up to date");
+            println!("applied {} migration(s)", report.applied.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => run(config).await,
+    }
+}
+
+async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
+    let cancel = CancellationToken::new();
+    shutdown_on_signal(cancel.clone());
+    let registry = Registry::new();
+    let metrics = ConsumerMetrics::register(&registry)?;
+    let pool = app::pool(&config, PROJECTION_SCHEMA, 4)?;
+    // Redis may be down at start: serve /ready (503) meanwhile and keep trying.
+    let redis = loop {
+        match redis_conn::managed(&config.common.redis_url).await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(error = %e, "redis unavailable; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = cancel.cancelled() => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        }
+    };
+    let _server = match config.common.http_addr {
+        Some(addr) => {
+            let checks: Vec<Box<dyn Check>> =
+                vec![Box::new(RedisCheck::new(redis.clone())), Box::new(PostgresCheck::new(pool.clone()))];
+            Some(telemetry::serve(addr, registry.clone(), checks, cancel.clone()).await?)
+        }
+        None => None,
+    };
+    let blocking = redis_conn::blocking(&config.common.redis_url, config.block).await?;
+    let mut conn = redis.clone();
+    loop {
+        match ensure_group(&mut conn, &config.common.stream_key, &config.group).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(error = %redis_conn::describe(&config.common.redis_url, &e), "cannot create the group yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = cancel.cancelled() => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        }
+    }
+    let reader = Reader::new(
+        blocking,
+        redis.clone(),
+        config.common.stream_key.clone(),
+        config.group.clone(),
+        config.consumer_name.clone(),
+        config.batch_size,
+        config.block,
+        config.claim_idle,
+    );
+    tracing::info!(group = %config.group, consumer = %config.consumer_name, stream = %config.common.stream_key, "projecting");
+    let mut projector = Projector::new(config, reader, redis, pool, metrics).await;
+    projector.run(&cancel).await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn shutdown_on_signal(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!("shutting down after the current batch");
+        cancel.cancel();
+    });
+}

@@ -1,1 +1,29 @@
-//! placeholder
+//! The producer: polls the Sleeper API and appends every changed snapshot to
+//! the Redis stream.
+//!
+//! It writes raw snapshots only and never touches Postgres. Its one duty
+//! besides freshness is to never get the user's IP blocked: every request
+//! draws from one quota shared through Redis.
+//!
+//! - `config`    — settings from the environment
+//! - `clock`     — the one clock (system, or the simulator's via `SIM_CLOCK_URL`)
+//! - `plan`      — which scopes are due, as a pure function of time and what is known
+//! - `quota`     — the deployment-wide sliding-window budget, in Redis
+//! - `fetch`     — one HTTP GET with timeout, body cap, retries and backoff
+//! - `canonical` — the content hash that decides "unchanged", and JSON validation
+//! - `publish`   — fetch tickets and the check-and-append Lua script
+//! - `sync`      — one scope end to end: ticket → fetch → envelope → append
+//! - `once`      — a pass over a set of scopes
+//! - `metrics`   — the producer's Prometheus metrics
+//! - `app`       — wiring the parts together
+
+pub mod app;
+pub mod canonical;
+pub mod clock;
+pub mod config;
+pub mod fetch;
+pub mod metrics;
+pub mod once;
+pub mod publish;
+pub mod quota;
+pub mod sync;

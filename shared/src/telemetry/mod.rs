@@ -13,7 +13,7 @@ mod server;
 
 pub use log::init_tracing;
 pub use probe::probe_health;
-pub use ready::{Check, CheckResult, ReadyReport};
+pub use ready::{Check, CheckResult, ReadyReport, RedisCheck};
 pub use server::{serve, ServerHandle};
 
 /// Install the process-wide rustls crypto provider (ring). Call once at start,

@@ -32,3 +32,36 @@ impl ReadyReport {
         Self { ready: results.iter().all(|r| r.ok), checks: results }
     }
 }
+
+/// Redis answers `PING` within two seconds (both binaries).
+pub struct RedisCheck {
+    conn: redis::aio::ConnectionManager,
+}
+
+impl RedisCheck {
+    pub fn new(conn: redis::aio::ConnectionManager) -> Self {
+        Self { conn }
+    }
+}
+
+impl Check for RedisCheck {
+    fn check(&self) -> BoxFuture<'_, CheckResult> {
+        use futures::FutureExt;
+        let mut conn = self.conn.clone();
+        async move {
+            let ping = tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                redis::cmd("PING").query_async::<String>(&mut conn),
+            )
+            .await;
+            let (ok, detail) = match ping {
+                Ok(Ok(_)) => (true, None),
+                // The error kind only: messages may quote the URL.
+                Ok(Err(e)) => (false, Some(format!("redis error: {:?}", e.kind()))),
+                Err(_) => (false, Some("redis did not answer within 2s".to_string())),
+            };
+            CheckResult { name: "redis", ok, detail }
+        }
+        .boxed()
+    }
+}

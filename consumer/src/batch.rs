@@ -1,0 +1,199 @@
+//! One batch, one transaction: archive → lock scopes → per event (savepoint →
+//! guard → write) → commit. Acking is the caller's, after this returns `Ok`.
+//!
+//! The protocol (ARCHITECTURE.md, "The transaction protocol"):
+//! 1. Entries delivered more than `max_deliveries` times are dead-lettered
+//!    unread; the rest are decoded (undecodable ones are dead-lettered).
+//! 2. Everything is archived, insert-if-absent, before any savepoint.
+//! 3. The scopes of the batch are locked in sorted order (no deadlocks
+//!    between consumers), under the shared projection lock that `rebuild`'s
+//!    swap takes exclusively.
+//! 4. Each event runs under its own SAVEPOINT: the guard skips a snapshot not
+//!    newer than the scope's applied version; series samples are written
+//!    either way. A data error (SQLSTATE classes 22, 23) rolls back that event
+//!    only, and it is dead-lettered; any other error fails the whole batch as
+//!    transient — it is retried from memory, never re-read, never dead-lettered.
+
+use std::collections::BTreeSet;
+
+use sleeper_shared::envelope::DecodeError;
+use sleeper_shared::stream::FIELD_ENVELOPE;
+use sleeper_shared::{Envelope, Kind, Scope};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Transaction};
+
+use crate::archive::{archive, Archived};
+use crate::project::{project, Projection};
+use crate::read::Entry;
+use crate::stream_id::StreamId;
+use crate::write;
+
+/// Every batch holds this advisory lock shared; `rebuild` takes it exclusively to swap.
+pub const PROJECTION_LOCK: i64 = 0x5EE9_E45F_0002;
+
+/// What became of one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disposition {
+    /// Applied (`rows` written), or a no-op for a kind that projects nothing.
+    Projected { kind: Kind, rows: u64 },
+    /// Older than the scope's applied version: series only.
+    Superseded { kind: Kind, rows: u64 },
+    /// Goes to the DLQ.
+    Dead { kind: Option<Kind>, code: &'static str, reason: String },
+}
+
+/// The outcome of a batch, in entry order.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub entries: Vec<(String, Disposition)>,
+}
+
+/// The batch could not be committed; nothing of it is visible. Retry it.
+#[derive(Debug, thiserror::Error)]
+#[error("batch not committed (will retry): {0}")]
+pub struct Transient(#[from] pub tokio_postgres::Error);
+
+struct Decoded<'a> {
+    entry: &'a Entry,
+    id: StreamId,
+    env: Result<Envelope, (&'static str, String)>,
+}
+
+/// Whether a Postgres error is about the data of one event (dead-letter it)
+/// rather than the connection or the server (retry the batch).
+pub fn is_data_error(e: &tokio_postgres::Error) -> bool {
+    e.code().is_some_and(|c| {
+        let c = c.code();
+        c.starts_with("22") || c.starts_with("23")
+    })
+}
+
+/// Apply `entries` in one transaction.
+pub async fn apply(
+    client: &mut Client,
+    entries: &[Entry],
+    max_body: usize,
+    max_deliveries: u64,
+) -> Result<BatchOutcome, Transient> {
+    let decoded: Vec<Decoded<'_>> = entries.iter().map(|e| decode(e, max_body, max_deliveries)).collect();
+    let mut tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&PROJECTION_LOCK]).await?;
+    let archived: Vec<Archived<'_>> = decoded
+        .iter()
+        .map(|d| Archived { entry: d.entry, id: d.id, envelope: d.env.as_ref().ok() })
+        .collect();
+    archive(&tx, &archived).await?;
+    let scopes: BTreeSet<&str> = decoded.iter().filter_map(|d| d.env.as_ref().ok()).map(|e| e.scope.as_str()).collect();
+    lock_scopes(&tx, &scopes).await?;
+    let mut outcome = BatchOutcome::default();
+    for d in &decoded {
+        let disposition = match &d.env {
+            Err((code, reason)) => Disposition::Dead { kind: kind_hint(d.entry), code, reason: reason.clone() },
+            Ok(env) => apply_event(&mut tx, d.id, env).await?,
+        };
+        outcome.entries.push((d.entry.id.clone(), disposition));
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+fn kind_hint(entry: &Entry) -> Option<Kind> {
+    entry.text("kind").and_then(|k| k.parse().ok())
+}
+
+fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
+    let id = entry.id.parse::<StreamId>().unwrap_or_default();
+    let env = if entry.deliveries > max_deliveries {
+        Err(("max_deliveries", format!("delivered {} times (limit {max_deliveries})", entry.deliveries)))
+    } else if entry.fields.is_empty() {
+        Err(("trimmed", "entry no longer in the stream (trimmed while pending)".to_string()))
+    } else {
+        match entry.field(FIELD_ENVELOPE) {
+            None => Err(("missing_envelope", format!("no `{FIELD_ENVELOPE}` field"))),
+            Some(bytes) => Envelope::decode(bytes, max_body).map_err(|e: DecodeError| (e.reason(), e.to_string())).and_then(check_scope),
+        }
+    };
+    Decoded { entry, id, env }
+}
+
+/// The scope must be canonical and of the envelope's kind.
+fn check_scope(env: Envelope) -> Result<Envelope, (&'static str, String)> {
+    match env.scope.parse::<Scope>() {
+        Ok(s) if s.kind() == env.kind => Ok(env),
+        Ok(s) => Err(("scope_mismatch", format!("scope {} is a {}, envelope says {}", env.scope, s.kind(), env.kind))),
+        Err(e) => Err(("bad_scope", e.to_string())),
+    }
+}
+
+async fn lock_scopes(tx: &Transaction<'_>, scopes: &BTreeSet<&str>) -> Result<(), tokio_postgres::Error> {
+    if scopes.is_empty() {
+        return Ok(());
+    }
+    let sorted: Vec<&str> = scopes.iter().copied().collect();
+    // One lock per scope, taken in sorted order; hash collisions only serialize more.
+    tx.execute(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(s, 0)))
+         FROM (SELECT s FROM unnest($1::text[]) AS s ORDER BY s) AS sorted",
+        &[&sorted],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn apply_event(tx: &mut Transaction<'_>, id: StreamId, env: &Envelope) -> Result<Disposition, tokio_postgres::Error> {
+    let projection = match project(id, env) {
+        Ok(p) => p,
+        Err(e) => return Ok(Disposition::Dead { kind: Some(env.kind), code: "payload_shape", reason: e.to_string() }),
+    };
+    let mut sp = tx.savepoint("event").await?;
+    match write_event(&mut sp, id, env, &projection).await {
+        Ok(d) => {
+            sp.commit().await?;
+            Ok(d)
+        }
+        Err(e) if is_data_error(&e) => {
+            sp.rollback().await?;
+            let reason = match e.as_db_error() {
+                Some(db) => format!("postgres rejected the rows: {} ({})", db.message(), db.code().code()),
+                None => e.to_string(),
+            };
+            Ok(Disposition::Dead { kind: Some(env.kind), code: "data_error", reason })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn write_event(
+    tx: &mut Transaction<'_>,
+    id: StreamId,
+    env: &Envelope,
+    projection: &Projection,
+) -> Result<Disposition, tokio_postgres::Error> {
+    let current = tx
+        .query_opt("SELECT version_ms, version_seq FROM _versions WHERE scope = $1", &[&env.scope])
+        .await?
+        .map(|r| StreamId { ms: r.get(0), seq: r.get(1) });
+    let newer = current.is_none_or(|c| id > c);
+    let mut rows = 0;
+    if newer {
+        for t in &projection.snapshot {
+            rows += write::apply(tx, t).await?;
+        }
+        tx.execute(
+            "INSERT INTO _versions (scope, version_ms, version_seq, kind) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (scope) DO UPDATE SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq",
+            &[&env.scope, &id.ms, &id.seq, &env.kind.as_str()],
+        )
+        .await?;
+    }
+    for t in &projection.series {
+        rows += write::apply(tx, t).await?;
+    }
+    Ok(if newer { Disposition::Projected { kind: env.kind, rows } } else { Disposition::Superseded { kind: env.kind, rows } })
+}
+
+/// SQLSTATEs that are transient by DESIGN rule 6 (for logs and tests).
+pub fn is_transient_state(code: &SqlState) -> bool {
+    let c = code.code();
+    c.starts_with("08") || c == "40001" || c == "40P01" || c == "57P01"
+}

@@ -1,0 +1,133 @@
+//! The generic row model every projection returns and `crate::write` applies.
+
+use rust_decimal::Decimal;
+
+/// A column's SQL type, as written to Postgres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+    BigInt,
+    Numeric,
+    Bool,
+    /// JSON text, stored as `jsonb` (exact: Postgres parses the original text).
+    Jsonb,
+    /// Milliseconds since the epoch, stored as `timestamptz`.
+    Timestamptz,
+}
+
+impl ColType {
+    /// The Postgres array type the writer binds a column as.
+    pub fn array_type(self) -> &'static str {
+        match self {
+            ColType::Text | ColType::Jsonb => "text[]",
+            ColType::Int => "int4[]",
+            ColType::BigInt | ColType::Timestamptz => "int8[]",
+            ColType::Numeric => "numeric[]",
+            ColType::Bool => "bool[]",
+        }
+    }
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Col {
+    pub name: &'static str,
+    pub ty: ColType,
+}
+
+/// Shorthand for table definitions.
+pub const fn col(name: &'static str, ty: ColType) -> Col {
+    Col { name, ty }
+}
+
+/// How a table's rows relate to the scope that owns them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The snapshot is the whole truth for its owner: absent rows are deleted.
+    Replace,
+    /// Like `Replace`, but absent rows are kept with `flag = false`
+    /// (league members who left: their rosters and matchups still point at them).
+    KeepAbsent { flag: &'static str },
+    /// Samples: insert-if-absent on the primary key, never deleted.
+    Series,
+}
+
+/// A projection table in the schema `sleeper` (or the rebuild's shadow).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [Col],
+    /// The primary key (natural key).
+    pub key: &'static [&'static str],
+    /// The columns that identify the owning scope's rows (a prefix of what the
+    /// snapshot replaces); empty for series.
+    pub owner: &'static [&'static str],
+    pub mode: Mode,
+}
+
+/// A value for one cell. `None` is SQL NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Text(Option<String>),
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    Numeric(Option<Decimal>),
+    Bool(Option<bool>),
+    Jsonb(Option<String>),
+    Timestamptz(Option<i64>),
+}
+
+impl Val {
+    /// The column type this value fits.
+    pub fn ty(&self) -> ColType {
+        match self {
+            Val::Text(_) => ColType::Text,
+            Val::Int(_) => ColType::Int,
+            Val::BigInt(_) => ColType::BigInt,
+            Val::Numeric(_) => ColType::Numeric,
+            Val::Bool(_) => ColType::Bool,
+            Val::Jsonb(_) => ColType::Jsonb,
+            Val::Timestamptz(_) => ColType::Timestamptz,
+        }
+    }
+
+    /// A text value.
+    pub fn text(s: impl Into<String>) -> Val {
+        Val::Text(Some(s.into()))
+    }
+}
+
+/// The rows of one table that one event yields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRows {
+    pub table: &'static Table,
+    /// Values of `table.owner`, identifying the rows this snapshot replaces.
+    pub owner: Vec<Val>,
+    /// Full rows, in `table.columns` order.
+    pub rows: Vec<Vec<Val>>,
+}
+
+impl TableRows {
+    /// An empty set of rows for `table` owned by `owner`.
+    pub fn new(table: &'static Table, owner: Vec<Val>) -> Self {
+        Self { table, owner, rows: Vec::new() }
+    }
+
+    /// Add a row; its arity and types must match the table (checked in debug and by tests).
+    pub fn push(&mut self, row: Vec<Val>) {
+        debug_assert_eq!(row.len(), self.table.columns.len(), "row arity for {}", self.table.name);
+        debug_assert!(
+            row.iter().zip(self.table.columns).all(|(v, c)| v.ty() == c.ty),
+            "row types for {}",
+            self.table.name
+        );
+        self.rows.push(row);
+    }
+
+    /// The value of column `name` in row `i` (tests and references).
+    pub fn get(&self, i: usize, name: &str) -> Option<&Val> {
+        let idx = self.table.columns.iter().position(|c| c.name == name)?;
+        self.rows.get(i)?.get(idx)
+    }
+}
