@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init_tracing(&config.common.log_level, config.common.log_format);
+    telemetry::install_crypto_provider();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

@@ -1,0 +1,11 @@
+//! The harness: see the crate docs.
+
+pub mod env;
+pub mod fake;
+pub mod fixtures;
+pub mod procs;
+pub mod servers;
+
+pub use env::TestEnv;
+pub use fixtures::fixture;
+pub use procs::{Bin, Proc};
