@@ -17,11 +17,23 @@ fn main() {
             .filter(|p| p.extension().is_some_and(|x| x == "sql"))
             .collect();
         files.sort();
-        let _ = writeln!(out, "pub const {}: &[(&str, &str)] = &[", set.to_uppercase());
+        let _ = writeln!(
+            out,
+            "pub const {}: &[(&str, &str)] = &[",
+            set.to_uppercase()
+        );
         for f in files {
-            let name = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let name = f
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             let path = std::fs::canonicalize(&f).unwrap_or(f);
-            let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+            let _ = writeln!(
+                out,
+                "    ({name:?}, include_str!({:?})),",
+                path.display().to_string()
+            );
         }
         let _ = writeln!(out, "];");
     }

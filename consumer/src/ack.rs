@@ -8,17 +8,28 @@
 use redis::aio::ConnectionManager;
 use redis::RedisResult;
 use sleeper_shared::stream::{
-    StreamKeys, FIELD_CONSUMER, FIELD_ENVELOPE, FIELD_KIND, FIELD_ORIG_ID, FIELD_REASON, FIELD_REASON_CODE, FIELD_SCOPE,
+    StreamKeys, FIELD_CONSUMER, FIELD_ENVELOPE, FIELD_KIND, FIELD_ORIG_ID, FIELD_REASON,
+    FIELD_REASON_CODE, FIELD_SCOPE,
 };
 
 use crate::read::Entry;
 
 /// XACK `ids` (no-op when empty).
-pub async fn ack(conn: &mut ConnectionManager, keys: &StreamKeys, group: &str, ids: &[&str]) -> RedisResult<()> {
+pub async fn ack(
+    conn: &mut ConnectionManager,
+    keys: &StreamKeys,
+    group: &str,
+    ids: &[&str],
+) -> RedisResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    redis::cmd("XACK").arg(keys.stream()).arg(group).arg(ids).query_async::<i64>(conn).await?;
+    redis::cmd("XACK")
+        .arg(keys.stream())
+        .arg(group)
+        .arg(ids)
+        .query_async::<i64>(conn)
+        .await?;
     Ok(())
 }
 
@@ -34,15 +45,29 @@ pub async fn dead_letter(
 ) -> RedisResult<()> {
     let mut pipe = redis::pipe();
     pipe.atomic();
-    let xadd = pipe.cmd("XADD").arg(keys.dlq()).arg("*").arg(FIELD_ORIG_ID).arg(&entry.id);
+    let xadd = pipe
+        .cmd("XADD")
+        .arg(keys.dlq())
+        .arg("*")
+        .arg(FIELD_ORIG_ID)
+        .arg(&entry.id);
     // The original id is the event's version: requeue carries it back unchanged.
     for name in [FIELD_KIND, FIELD_SCOPE, FIELD_ENVELOPE] {
         if let Some(v) = entry.field(name) {
             xadd.arg(name).arg(v);
         }
     }
-    xadd.arg(FIELD_REASON_CODE).arg(code).arg(FIELD_REASON).arg(reason).arg(FIELD_CONSUMER).arg(consumer);
+    xadd.arg(FIELD_REASON_CODE)
+        .arg(code)
+        .arg(FIELD_REASON)
+        .arg(reason)
+        .arg(FIELD_CONSUMER)
+        .arg(consumer);
     pipe.ignore();
-    pipe.cmd("XACK").arg(keys.stream()).arg(group).arg(&entry.id).ignore();
+    pipe.cmd("XACK")
+        .arg(keys.stream())
+        .arg(group)
+        .arg(&entry.id)
+        .ignore();
     pipe.query_async::<()>(conn).await
 }

@@ -30,7 +30,13 @@ pub fn pool(config: &ConsumerConfig, schema: &str, size: usize) -> Result<Pool, 
     pg.options(format!("-c search_path={schema},public"));
     pg.connect_timeout(Duration::from_secs(5));
     pg.application_name("sleeper-consumer");
-    let manager = Manager::from_config(pg, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(
+        pg,
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
     Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(Duration::from_secs(10)))
@@ -44,13 +50,17 @@ pub fn pool(config: &ConsumerConfig, schema: &str, size: usize) -> Result<Pool, 
 /// A single connection for one-shot commands (`migrate`, `replay`, …).
 pub async fn connect(config: &ConsumerConfig) -> Result<tokio_postgres::Client, ConnectError> {
     let url = redact_url(&config.database_url);
-    let mut pg = tokio_postgres::Config::from_str(&config.database_url).map_err(|_| ConnectError::BadUrl(url.clone()))?;
+    let mut pg = tokio_postgres::Config::from_str(&config.database_url)
+        .map_err(|_| ConnectError::BadUrl(url.clone()))?;
     pg.connect_timeout(Duration::from_secs(5));
     pg.application_name("sleeper-consumer");
-    let (client, conn) = pg
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| ConnectError::Postgres { url: url.clone(), message: e.to_string() })?;
+    let (client, conn) =
+        pg.connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| ConnectError::Postgres {
+                url: url.clone(),
+                message: e.to_string(),
+            })?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::debug!(error = %e, "postgres connection closed");
@@ -75,7 +85,10 @@ impl Check for PostgresCheck {
         async move {
             let probe = async {
                 let client = self.pool.get().await.map_err(|_| "no connection")?;
-                client.simple_query("SELECT 1").await.map_err(|_| "query failed")?;
+                client
+                    .simple_query("SELECT 1")
+                    .await
+                    .map_err(|_| "query failed")?;
                 Ok::<_, &str>(())
             };
             let (ok, detail) = match tokio::time::timeout(Duration::from_secs(2), probe).await {
@@ -83,7 +96,11 @@ impl Check for PostgresCheck {
                 Ok(Err(what)) => (false, Some(format!("postgres: {what}"))),
                 Err(_) => (false, Some("postgres did not answer within 2s".to_string())),
             };
-            CheckResult { name: "postgres", ok, detail }
+            CheckResult {
+                name: "postgres",
+                ok,
+                detail,
+            }
         }
         .boxed()
     }

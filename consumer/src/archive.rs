@@ -25,7 +25,10 @@ pub struct Archived<'a> {
 }
 
 /// Insert-if-absent every entry of the batch, in one statement.
-pub async fn archive(tx: &Transaction<'_>, items: &[Archived<'_>]) -> Result<u64, tokio_postgres::Error> {
+pub async fn archive(
+    tx: &Transaction<'_>,
+    items: &[Archived<'_>],
+) -> Result<u64, tokio_postgres::Error> {
     let mut id_ms = Vec::with_capacity(items.len());
     let mut id_seq = Vec::with_capacity(items.len());
     let mut stream_id = Vec::with_capacity(items.len());
@@ -65,8 +68,13 @@ pub async fn archive(tx: &Transaction<'_>, items: &[Archived<'_>]) -> Result<u64
                 status.push(None);
                 hash.push(None);
                 // Raw fields as hex: jsonb refuses \u0000, and fields may be binary.
-                let fields: BTreeMap<&String, String> =
-                    a.entry.fields.iter().filter(|(k, _)| k.as_str() != FIELD_ENVELOPE).map(|(k, v)| (k, hex::encode(v))).collect();
+                let fields: BTreeMap<&String, String> = a
+                    .entry
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != FIELD_ENVELOPE)
+                    .map(|(k, v)| (k, hex::encode(v)))
+                    .collect();
                 raw.push(serde_json::to_string(&fields).ok().map(|s| pg_text(&s)));
                 decodable.push(false);
             }

@@ -39,7 +39,11 @@ pub enum Disposition {
     /// Older than the scope's applied version: series only.
     Superseded { kind: Kind, rows: u64 },
     /// Goes to the DLQ.
-    Dead { kind: Option<Kind>, code: &'static str, reason: String },
+    Dead {
+        kind: Option<Kind>,
+        code: &'static str,
+        reason: String,
+    },
 }
 
 /// The outcome of a batch, in entry order.
@@ -75,20 +79,39 @@ pub async fn apply(
     max_body: usize,
     max_deliveries: u64,
 ) -> Result<BatchOutcome, Transient> {
-    let decoded: Vec<Decoded<'_>> = entries.iter().map(|e| decode(e, max_body, max_deliveries)).collect();
+    let decoded: Vec<Decoded<'_>> = entries
+        .iter()
+        .map(|e| decode(e, max_body, max_deliveries))
+        .collect();
     let mut tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&PROJECTION_LOCK]).await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock_shared($1)",
+        &[&PROJECTION_LOCK],
+    )
+    .await?;
     let archived: Vec<Archived<'_>> = decoded
         .iter()
-        .map(|d| Archived { entry: d.entry, id: d.id, envelope: d.env.as_ref().ok() })
+        .map(|d| Archived {
+            entry: d.entry,
+            id: d.id,
+            envelope: d.env.as_ref().ok(),
+        })
         .collect();
     archive(&tx, &archived).await?;
-    let scopes: BTreeSet<&str> = decoded.iter().filter_map(|d| d.env.as_ref().ok()).map(|e| e.scope.as_str()).collect();
+    let scopes: BTreeSet<&str> = decoded
+        .iter()
+        .filter_map(|d| d.env.as_ref().ok())
+        .map(|e| e.scope.as_str())
+        .collect();
     lock_scopes(&tx, &scopes).await?;
     let mut outcome = BatchOutcome::default();
     for d in &decoded {
         let disposition = match &d.env {
-            Err((code, reason)) => Disposition::Dead { kind: kind_hint(d.entry), code, reason: reason.clone() },
+            Err((code, reason)) => Disposition::Dead {
+                kind: kind_hint(d.entry),
+                code,
+                reason: reason.clone(),
+            },
             Ok(env) => apply_event(&mut tx, d.id, env).await?,
         };
         outcome.entries.push((d.entry.id.clone(), disposition));
@@ -104,13 +127,24 @@ fn kind_hint(entry: &Entry) -> Option<Kind> {
 fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
     let id = entry.id.parse::<StreamId>().unwrap_or_default();
     let env = if entry.deliveries > max_deliveries {
-        Err(("max_deliveries", format!("delivered {} times (limit {max_deliveries})", entry.deliveries)))
+        Err((
+            "max_deliveries",
+            format!(
+                "delivered {} times (limit {max_deliveries})",
+                entry.deliveries
+            ),
+        ))
     } else if entry.fields.is_empty() {
-        Err(("trimmed", "entry no longer in the stream (trimmed while pending)".to_string()))
+        Err((
+            "trimmed",
+            "entry no longer in the stream (trimmed while pending)".to_string(),
+        ))
     } else {
         match entry.field(FIELD_ENVELOPE) {
             None => Err(("missing_envelope", format!("no `{FIELD_ENVELOPE}` field"))),
-            Some(bytes) => Envelope::decode(bytes, max_body).map_err(|e: DecodeError| (e.reason(), e.to_string())).and_then(check_scope),
+            Some(bytes) => Envelope::decode(bytes, max_body)
+                .map_err(|e: DecodeError| (e.reason(), e.to_string()))
+                .and_then(check_scope),
         }
     };
     Decoded { entry, id, env }
@@ -120,12 +154,23 @@ fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
 fn check_scope(env: Envelope) -> Result<Envelope, (&'static str, String)> {
     match env.scope.parse::<Scope>() {
         Ok(s) if s.kind() == env.kind => Ok(env),
-        Ok(s) => Err(("scope_mismatch", format!("scope {} is a {}, envelope says {}", env.scope, s.kind(), env.kind))),
+        Ok(s) => Err((
+            "scope_mismatch",
+            format!(
+                "scope {} is a {}, envelope says {}",
+                env.scope,
+                s.kind(),
+                env.kind
+            ),
+        )),
         Err(e) => Err(("bad_scope", e.to_string())),
     }
 }
 
-async fn lock_scopes(tx: &Transaction<'_>, scopes: &BTreeSet<&str>) -> Result<(), tokio_postgres::Error> {
+async fn lock_scopes(
+    tx: &Transaction<'_>,
+    scopes: &BTreeSet<&str>,
+) -> Result<(), tokio_postgres::Error> {
     if scopes.is_empty() {
         return Ok(());
     }
@@ -140,10 +185,20 @@ async fn lock_scopes(tx: &Transaction<'_>, scopes: &BTreeSet<&str>) -> Result<()
     Ok(())
 }
 
-async fn apply_event(tx: &mut Transaction<'_>, id: StreamId, env: &Envelope) -> Result<Disposition, tokio_postgres::Error> {
+async fn apply_event(
+    tx: &mut Transaction<'_>,
+    id: StreamId,
+    env: &Envelope,
+) -> Result<Disposition, tokio_postgres::Error> {
     let projection = match project(id, env) {
         Ok(p) => p,
-        Err(e) => return Ok(Disposition::Dead { kind: Some(env.kind), code: "payload_shape", reason: e.to_string() }),
+        Err(e) => {
+            return Ok(Disposition::Dead {
+                kind: Some(env.kind),
+                code: "payload_shape",
+                reason: e.to_string(),
+            })
+        }
     };
     let mut sp = tx.savepoint("event").await?;
     match write_event(&mut sp, id, env, &projection).await {
@@ -154,10 +209,18 @@ async fn apply_event(tx: &mut Transaction<'_>, id: StreamId, env: &Envelope) -> 
         Err(e) if is_data_error(&e) => {
             sp.rollback().await?;
             let reason = match e.as_db_error() {
-                Some(db) => format!("postgres rejected the rows: {} ({})", db.message(), db.code().code()),
+                Some(db) => format!(
+                    "postgres rejected the rows: {} ({})",
+                    db.message(),
+                    db.code().code()
+                ),
                 None => e.to_string(),
             };
-            Ok(Disposition::Dead { kind: Some(env.kind), code: "data_error", reason })
+            Ok(Disposition::Dead {
+                kind: Some(env.kind),
+                code: "data_error",
+                reason,
+            })
         }
         Err(e) => Err(e),
     }
@@ -170,9 +233,15 @@ async fn write_event(
     projection: &Projection,
 ) -> Result<Disposition, tokio_postgres::Error> {
     let current = tx
-        .query_opt("SELECT version_ms, version_seq FROM _versions WHERE scope = $1", &[&env.scope])
+        .query_opt(
+            "SELECT version_ms, version_seq FROM _versions WHERE scope = $1",
+            &[&env.scope],
+        )
         .await?
-        .map(|r| StreamId { ms: r.get(0), seq: r.get(1) });
+        .map(|r| StreamId {
+            ms: r.get(0),
+            seq: r.get(1),
+        });
     let newer = current.is_none_or(|c| id > c);
     let mut rows = 0;
     if newer {
@@ -189,7 +258,17 @@ async fn write_event(
     for t in &projection.series {
         rows += write::apply(tx, t).await?;
     }
-    Ok(if newer { Disposition::Projected { kind: env.kind, rows } } else { Disposition::Superseded { kind: env.kind, rows } })
+    Ok(if newer {
+        Disposition::Projected {
+            kind: env.kind,
+            rows,
+        }
+    } else {
+        Disposition::Superseded {
+            kind: env.kind,
+            rows,
+        }
+    })
 }
 
 /// SQLSTATEs that are transient by DESIGN rule 6 (for logs and tests).

@@ -44,10 +44,16 @@ impl ConsumerConfig {
         };
         let batch_size: usize = env.parse_or("CONSUMER_BATCH_SIZE", 100, "a positive integer")?;
         if batch_size == 0 || batch_size > 10_000 {
-            return Err(env.invalid("CONSUMER_BATCH_SIZE", &batch_size.to_string(), "an integer from 1 to 10000"));
+            return Err(env.invalid(
+                "CONSUMER_BATCH_SIZE",
+                &batch_size.to_string(),
+                "an integer from 1 to 10000",
+            ));
         }
-        let block = Duration::from_millis(env.parse_or("CONSUMER_BLOCK_MS", 2000, "milliseconds")?);
-        let max_deliveries: u64 = env.parse_or("CONSUMER_MAX_DELIVERIES", 10, "a positive integer")?;
+        let block =
+            Duration::from_millis(env.parse_or("CONSUMER_BLOCK_MS", 2000, "milliseconds")?);
+        let max_deliveries: u64 =
+            env.parse_or("CONSUMER_MAX_DELIVERIES", 10, "a positive integer")?;
         if max_deliveries == 0 {
             return Err(env.invalid("CONSUMER_MAX_DELIVERIES", "0", "a positive integer"));
         }
@@ -56,10 +62,19 @@ impl ConsumerConfig {
         let retention = env.duration_or("STREAM_RETENTION", Duration::from_secs(3 * 86_400))?;
         let retention = (!retention.is_zero()).then_some(retention);
         let trim_groups = match env.get("TRIM_GROUPS") {
-            Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             None => vec![group.clone()],
         };
-        let max_body_bytes: usize = env.parse_or("SLEEPER_MAX_BODY_BYTES", 64 * 1024 * 1024, "a size in bytes")?;
+        let max_body_bytes: usize = env.parse_or(
+            "SLEEPER_MAX_BODY_BYTES",
+            64 * 1024 * 1024,
+            "a size in bytes",
+        )?;
         let hasura_url = match env.get("HASURA_URL") {
             Some(_) => Some(env.url("HASURA_URL", &["http", "https"], None)?),
             None => None,

@@ -16,7 +16,11 @@ use sleeper_shared::telemetry::{self, Check, RedisCheck};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "sleeper-consumer", version, about = "Projects the event stream into Postgres tables")]
+#[command(
+    name = "sleeper-consumer",
+    version,
+    about = "Projects the event stream into Postgres tables"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -67,8 +71,13 @@ fn main() -> ExitCode {
 async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Result<ExitCode> {
     match command {
         Command::Health => {
-            let addr = config.common.http_addr.ok_or_else(|| anyhow::anyhow!("HTTP_ADDR is not set"))?;
-            telemetry::probe_health(addr).await.map_err(anyhow::Error::msg)?;
+            let addr = config
+                .common
+                .http_addr
+                .ok_or_else(|| anyhow::anyhow!("HTTP_ADDR is not set"))?;
+            telemetry::probe_health(addr)
+                .await
+                .map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -103,8 +112,10 @@ async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
     };
     let _server = match config.common.http_addr {
         Some(addr) => {
-            let checks: Vec<Box<dyn Check>> =
-                vec![Box::new(RedisCheck::new(redis.clone())), Box::new(PostgresCheck::new(pool.clone()))];
+            let checks: Vec<Box<dyn Check>> = vec![
+                Box::new(RedisCheck::new(redis.clone())),
+                Box::new(PostgresCheck::new(pool.clone())),
+            ];
             Some(telemetry::serve(addr, registry.clone(), checks, cancel.clone()).await?)
         }
         None => None,
@@ -142,7 +153,11 @@ async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
 
 fn shutdown_on_signal(cancel: CancellationToken) {
     tokio::spawn(async move {
-        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
         tokio::select! {
             _ = term.recv() => {}
             _ = tokio::signal::ctrl_c() => {}

@@ -20,26 +20,52 @@ pub struct ConsumerMetrics {
 impl ConsumerMetrics {
     /// Create and register everything in `registry`.
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let counter = |name: &str, help: &str, labels: &[&str]| -> prometheus::Result<IntCounterVec> {
-            let c = IntCounterVec::new(Opts::new(name, help), labels)?;
-            registry.register(Box::new(c.clone()))?;
-            Ok(c)
-        };
+        let counter =
+            |name: &str, help: &str, labels: &[&str]| -> prometheus::Result<IntCounterVec> {
+                let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+                registry.register(Box::new(c.clone()))?;
+                Ok(c)
+            };
         let batch_seconds = Histogram::with_opts(
-            HistogramOpts::new("sleeper_projection_batch_seconds", "Time to apply and commit one batch")
-                .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "sleeper_projection_batch_seconds",
+                "Time to apply and commit one batch",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
         )?;
         registry.register(Box::new(batch_seconds.clone()))?;
         let dlq_length = IntGauge::new("sleeper_dlq_length", "Entries in the dead-letter stream")?;
         registry.register(Box::new(dlq_length.clone()))?;
         Ok(Self {
-            projected: counter("sleeper_events_projected_total", "Events applied (newer than the applied version)", &["kind"])?,
-            superseded: counter("sleeper_events_superseded_total", "Events older than the applied version (series only)", &["kind"])?,
-            rows: counter("sleeper_rows_written_total", "Rows written by projections", &["kind"])?,
+            projected: counter(
+                "sleeper_events_projected_total",
+                "Events applied (newer than the applied version)",
+                &["kind"],
+            )?,
+            superseded: counter(
+                "sleeper_events_superseded_total",
+                "Events older than the applied version (series only)",
+                &["kind"],
+            )?,
+            rows: counter(
+                "sleeper_rows_written_total",
+                "Rows written by projections",
+                &["kind"],
+            )?,
             batch_seconds,
-            dead_letters: counter("sleeper_dead_letters_total", "Entries moved to the DLQ", &["kind", "reason"])?,
+            dead_letters: counter(
+                "sleeper_dead_letters_total",
+                "Entries moved to the DLQ",
+                &["kind", "reason"],
+            )?,
             dlq_length,
-            retries: counter("sleeper_batch_retries_total", "Batches retried after a transient error", &["source"])?,
+            retries: counter(
+                "sleeper_batch_retries_total",
+                "Batches retried after a transient error",
+                &["source"],
+            )?,
             lag: LagMetrics::register(registry)?,
         })
     }

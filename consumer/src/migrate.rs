@@ -26,9 +26,17 @@ pub const PROJECTION_SCHEMA: &str = "sleeper";
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error("migration {set}/{name} failed: {source}")]
-    Apply { set: &'static str, name: String, source: tokio_postgres::Error },
+    Apply {
+        set: &'static str,
+        name: String,
+        source: tokio_postgres::Error,
+    },
     #[error("migration {set}/{name} was changed after it was applied to schema {schema} (checksum mismatch)")]
-    Changed { set: &'static str, name: String, schema: String },
+    Changed {
+        set: &'static str,
+        name: String,
+        schema: String,
+    },
     #[error("postgres: {0}")]
     Db(#[from] tokio_postgres::Error),
 }
@@ -50,10 +58,14 @@ fn checksum(sql: &str) -> String {
 
 /// Apply everything pending: the pipeline set, then the projection set into `sleeper`.
 pub async fn migrate(client: &mut Client) -> Result<MigrateReport, MigrateError> {
-    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
     let result = migrate_locked(client).await;
     // Unlock even on failure; the session ending would release it too.
-    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await;
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await;
     result
 }
 
@@ -72,15 +84,39 @@ async fn migrate_locked(client: &mut Client) -> Result<MigrateReport, MigrateErr
         )
         .await?;
     let mut report = MigrateReport::default();
-    apply_set(client, "pipeline", embedded::PIPELINE, "pipeline", &mut report).await?;
-    apply_set(client, "projection", embedded::PROJECTION, PROJECTION_SCHEMA, &mut report).await?;
+    apply_set(
+        client,
+        "pipeline",
+        embedded::PIPELINE,
+        "pipeline",
+        &mut report,
+    )
+    .await?;
+    apply_set(
+        client,
+        "projection",
+        embedded::PROJECTION,
+        PROJECTION_SCHEMA,
+        &mut report,
+    )
+    .await?;
     Ok(report)
 }
 
 /// Apply the projection set into `schema` (created if missing). Used by rebuild.
-pub async fn apply_projection(client: &mut Client, schema: &str) -> Result<MigrateReport, MigrateError> {
+pub async fn apply_projection(
+    client: &mut Client,
+    schema: &str,
+) -> Result<MigrateReport, MigrateError> {
     let mut report = MigrateReport::default();
-    apply_set(client, "projection", embedded::PROJECTION, schema, &mut report).await?;
+    apply_set(
+        client,
+        "projection",
+        embedded::PROJECTION,
+        schema,
+        &mut report,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -103,7 +139,11 @@ async fn apply_set(
         if let Some(row) = row {
             let applied: String = row.get(0);
             if applied != sum {
-                return Err(MigrateError::Changed { set, name: name.to_string(), schema: schema.to_string() });
+                return Err(MigrateError::Changed {
+                    set,
+                    name: name.to_string(),
+                    schema: schema.to_string(),
+                });
             }
             continue;
         }
@@ -125,7 +165,13 @@ async fn apply_set(
         };
         match apply.await {
             Ok(()) => tx.commit().await?,
-            Err(source) => return Err(MigrateError::Apply { set, name: name.to_string(), source }),
+            Err(source) => {
+                return Err(MigrateError::Apply {
+                    set,
+                    name: name.to_string(),
+                    source,
+                })
+            }
         }
         tracing::info!(set, name, schema, "migration applied");
         report.applied.push(format!("{schema}:{set}/{name}"));
@@ -150,7 +196,10 @@ mod tests {
         sorted.sort();
         assert_eq!(names, sorted);
         for (name, sql) in embedded::PROJECTION {
-            assert!(!sql.contains("sleeper."), "{name} qualifies a table with `sleeper.`; use search_path");
+            assert!(
+                !sql.contains("sleeper."),
+                "{name} qualifies a table with `sleeper.`; use search_path"
+            );
         }
     }
 }

@@ -58,7 +58,16 @@ impl Projector {
         pool: Pool,
         metrics: ConsumerMetrics,
     ) -> Self {
-        Self { keys: config.keys(), config, reader, redis, pool, metrics, held: None, owed: None }
+        Self {
+            keys: config.keys(),
+            config,
+            reader,
+            redis,
+            pool,
+            metrics,
+            held: None,
+            owed: None,
+        }
     }
 
     /// One step: settle owed acks, else apply the held or next batch.
@@ -67,7 +76,10 @@ impl Projector {
             if let Err(e) = self.settle(&owed).await {
                 self.owed = Some(owed);
                 self.metrics.retry("redis");
-                return Outcome::Retrying(format!("acking: {}", describe(&self.config.common.redis_url, &e)));
+                return Outcome::Retrying(format!(
+                    "acking: {}",
+                    describe(&self.config.common.redis_url, &e)
+                ));
             }
         }
         let entries = match self.held.take() {
@@ -78,7 +90,10 @@ impl Projector {
                 Err(e) => {
                     self.reader.recheck_own();
                     self.metrics.retry("redis");
-                    return Outcome::Retrying(format!("reading: {}", describe(&self.config.common.redis_url, &e)));
+                    return Outcome::Retrying(format!(
+                        "reading: {}",
+                        describe(&self.config.common.redis_url, &e)
+                    ));
                 }
             },
         };
@@ -91,7 +106,13 @@ impl Projector {
                 return Outcome::Retrying(format!("postgres unavailable: {e}"));
             }
         };
-        let result = batch::apply(&mut client, &entries, self.config.max_body_bytes, self.config.max_deliveries).await;
+        let result = batch::apply(
+            &mut client,
+            &entries,
+            self.config.max_body_bytes,
+            self.config.max_deliveries,
+        )
+        .await;
         drop(client);
         let outcome = match result {
             Ok(o) => o,
@@ -116,7 +137,8 @@ impl Projector {
                 }
                 Disposition::Dead { kind, code, reason } => {
                     tracing::warn!(id = %id, code, reason = %reason, "dead-lettering");
-                    self.metrics.dead_letter(kind.map(|k| k.as_str()).unwrap_or("unknown"), code);
+                    self.metrics
+                        .dead_letter(kind.map(|k| k.as_str()).unwrap_or("unknown"), code);
                     owed.dead.push((entry, code, reason));
                 }
             }
@@ -124,14 +146,26 @@ impl Projector {
         if let Err(e) = self.settle(&owed).await {
             self.owed = Some(owed);
             self.metrics.retry("redis");
-            return Outcome::Retrying(format!("acking: {}", describe(&self.config.common.redis_url, &e)));
+            return Outcome::Retrying(format!(
+                "acking: {}",
+                describe(&self.config.common.redis_url, &e)
+            ));
         }
         Outcome::Projected(n)
     }
 
     async fn settle(&mut self, owed: &Owed) -> redis::RedisResult<()> {
         for (entry, code, reason) in &owed.dead {
-            dead_letter(&mut self.redis, &self.keys, &self.config.group, &self.config.consumer_name, entry, code, reason).await?;
+            dead_letter(
+                &mut self.redis,
+                &self.keys,
+                &self.config.group,
+                &self.config.consumer_name,
+                entry,
+                code,
+                reason,
+            )
+            .await?;
         }
         let ids: Vec<&str> = owed.acks.iter().map(String::as_str).collect();
         ack(&mut self.redis, &self.keys, &self.config.group, &ids).await
@@ -175,7 +209,11 @@ impl Projector {
         if let Ok(lag) = sleeper_shared::lag::read(&mut self.redis, self.keys.stream(), now).await {
             self.metrics.lag.set(&lag);
         }
-        if let Ok(n) = redis::cmd("XLEN").arg(self.keys.dlq()).query_async::<u64>(&mut self.redis).await {
+        if let Ok(n) = redis::cmd("XLEN")
+            .arg(self.keys.dlq())
+            .query_async::<u64>(&mut self.redis)
+            .await
+        {
             self.metrics.dlq_length(n);
         }
     }

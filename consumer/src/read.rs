@@ -30,7 +30,8 @@ impl Entry {
 
     /// A field as text (lossy), for plain fields like `kind` and `scope`.
     pub fn text(&self, name: &str) -> Option<String> {
-        self.field(name).map(|b| String::from_utf8_lossy(b).into_owned())
+        self.field(name)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 }
 
@@ -108,7 +109,10 @@ impl Reader {
             }
             self.check_own = false;
         }
-        let claim_due = self.last_claim.map(|t| t.elapsed() >= self.claim_idle / 2).unwrap_or(true);
+        let claim_due = self
+            .last_claim
+            .map(|t| t.elapsed() >= self.claim_idle / 2)
+            .unwrap_or(true);
         if claim_due {
             let claimed = self.autoclaim().await?;
             if !claimed.is_empty() {
@@ -117,12 +121,29 @@ impl Reader {
             self.last_claim = Some(std::time::Instant::now());
         }
         let new = self.read_group(">", true).await?;
-        Ok((Source::New, new.into_iter().map(|(id, fields)| Entry { id, fields, deliveries: 1 }).collect()))
+        Ok((
+            Source::New,
+            new.into_iter()
+                .map(|(id, fields)| Entry {
+                    id,
+                    fields,
+                    deliveries: 1,
+                })
+                .collect(),
+        ))
     }
 
-    async fn read_group(&mut self, from: &str, block: bool) -> RedisResult<Vec<(String, HashMap<String, Vec<u8>>)>> {
+    async fn read_group(
+        &mut self,
+        from: &str,
+        block: bool,
+    ) -> RedisResult<Vec<(String, HashMap<String, Vec<u8>>)>> {
         let mut cmd = redis::cmd("XREADGROUP");
-        cmd.arg("GROUP").arg(&self.group).arg(&self.consumer).arg("COUNT").arg(self.count);
+        cmd.arg("GROUP")
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg("COUNT")
+            .arg(self.count);
         if block {
             cmd.arg("BLOCK").arg(self.block.as_millis() as u64);
         }
@@ -147,9 +168,14 @@ impl Reader {
             .query_async(&mut self.conn)
             .await?;
         // [next-cursor, [entries…], [deleted ids…]]
-        let Value::Array(parts) = reply else { return Ok(Vec::new()) };
+        let Value::Array(parts) = reply else {
+            return Ok(Vec::new());
+        };
         let mut parts = parts.into_iter();
-        self.claim_cursor = parts.next().and_then(|v| as_text(&v)).unwrap_or_else(|| "0-0".into());
+        self.claim_cursor = parts
+            .next()
+            .and_then(|v| as_text(&v))
+            .unwrap_or_else(|| "0-0".into());
         let entries = parts.next().map(parse_entries).unwrap_or_default();
         if !entries.is_empty() {
             tracing::info!(n = entries.len(), "claimed entries idle on other consumers");
@@ -158,8 +184,13 @@ impl Reader {
     }
 
     /// Attach delivery counts from `XPENDING` (Redis 7 does not return them with the entries).
-    async fn with_counts(&mut self, entries: Vec<(String, HashMap<String, Vec<u8>>)>) -> RedisResult<Vec<Entry>> {
-        let (Some(first), Some(last)) = (entries.first(), entries.last()) else { return Ok(Vec::new()) };
+    async fn with_counts(
+        &mut self,
+        entries: Vec<(String, HashMap<String, Vec<u8>>)>,
+    ) -> RedisResult<Vec<Entry>> {
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Ok(Vec::new());
+        };
         let reply: Value = redis::cmd("XPENDING")
             .arg(&self.stream)
             .arg(&self.group)
@@ -173,7 +204,9 @@ impl Reader {
         if let Value::Array(rows) = reply {
             for row in rows {
                 if let Value::Array(cols) = row {
-                    if let (Some(id), Some(Value::Int(n))) = (cols.first().and_then(as_text), cols.get(3)) {
+                    if let (Some(id), Some(Value::Int(n))) =
+                        (cols.first().and_then(as_text), cols.get(3))
+                    {
                         counts.insert(id, (*n).max(1) as u64);
                     }
                 }
@@ -181,15 +214,29 @@ impl Reader {
         }
         Ok(entries
             .into_iter()
-            .map(|(id, fields)| Entry { deliveries: counts.get(&id).copied().unwrap_or(1), id, fields })
+            .map(|(id, fields)| Entry {
+                deliveries: counts.get(&id).copied().unwrap_or(1),
+                id,
+                fields,
+            })
             .collect())
     }
 }
 
 /// `XGROUP CREATE <stream> <group> 0 MKSTREAM`, tolerating BUSYGROUP.
-pub async fn ensure_group(conn: &mut ConnectionManager, stream: &str, group: &str) -> RedisResult<()> {
-    let r: RedisResult<()> =
-        redis::cmd("XGROUP").arg("CREATE").arg(stream).arg(group).arg("0").arg("MKSTREAM").query_async(conn).await;
+pub async fn ensure_group(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    group: &str,
+) -> RedisResult<()> {
+    let r: RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(stream)
+        .arg(group)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(conn)
+        .await;
     match r {
         Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
         other => other,
@@ -223,21 +270,32 @@ fn parse_read_reply(reply: Value) -> Vec<(String, HashMap<String, Vec<u8>>)> {
                 _ => Vec::new(),
             })
             .collect(),
-        Value::Map(streams) => streams.into_iter().flat_map(|(_, v)| parse_entries(v)).collect(),
+        Value::Map(streams) => streams
+            .into_iter()
+            .flat_map(|(_, v)| parse_entries(v))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 fn parse_entries(v: Value) -> Vec<(String, HashMap<String, Vec<u8>>)> {
-    let Value::Array(items) = v else { return Vec::new() };
+    let Value::Array(items) = v else {
+        return Vec::new();
+    };
     items
         .into_iter()
         .filter_map(|item| {
-            let Value::Array(mut pair) = item else { return None };
+            let Value::Array(mut pair) = item else {
+                return None;
+            };
             if pair.is_empty() {
                 return None;
             }
-            let fields_v = if pair.len() > 1 { pair.remove(1) } else { Value::Nil };
+            let fields_v = if pair.len() > 1 {
+                pair.remove(1)
+            } else {
+                Value::Nil
+            };
             let id = as_text(&pair[0])?;
             let mut fields = HashMap::new();
             match fields_v {

@@ -24,14 +24,19 @@ pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_
         }
         w
     };
-    let owner_params: Vec<Box<dyn ToSql + Sync + Send>> = rows.owner.iter().map(scalar_param).collect();
+    let owner_params: Vec<Box<dyn ToSql + Sync + Send>> =
+        rows.owner.iter().map(scalar_param).collect();
     match table.mode {
         Mode::Replace => {
             let sql = format!("DELETE FROM {} WHERE {}", table.name, owner_where());
             tx.execute(&sql, &as_refs(&owner_params)).await?;
         }
         Mode::KeepAbsent { flag } => {
-            let sql = format!("UPDATE {} SET {flag} = false WHERE {} AND {flag}", table.name, owner_where());
+            let sql = format!(
+                "UPDATE {} SET {flag} = false WHERE {} AND {flag}",
+                table.name,
+                owner_where()
+            );
             tx.execute(&sql, &as_refs(&owner_params)).await?;
         }
         Mode::Series => {}
@@ -51,7 +56,13 @@ pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_
     }
     sql.push_str(" FROM UNNEST(");
     for (i, c) in table.columns.iter().enumerate() {
-        let _ = write!(sql, "{}${}::{}", if i == 0 { "" } else { ", " }, i + 1, c.ty.array_type());
+        let _ = write!(
+            sql,
+            "{}${}::{}",
+            if i == 0 { "" } else { ", " },
+            i + 1,
+            c.ty.array_type()
+        );
     }
     let _ = write!(sql, ") AS u({})", cols.join(", "));
     match table.mode {
@@ -65,7 +76,12 @@ pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_
                 .filter(|c| !table.key.contains(c))
                 .map(|c| format!("{c} = EXCLUDED.{c}"))
                 .collect();
-            let _ = write!(sql, " ON CONFLICT ({}) DO UPDATE SET {}", table.key.join(", "), updates.join(", "));
+            let _ = write!(
+                sql,
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                table.key.join(", "),
+                updates.join(", ")
+            );
         }
     }
     let params = column_params(rows);
@@ -74,7 +90,10 @@ pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_
 }
 
 fn as_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
-    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
 }
 
 fn scalar_param(v: &Val) -> Box<dyn ToSql + Sync + Send> {
@@ -104,7 +123,11 @@ fn column_params(rows: &TableRows) -> Vec<Box<dyn ToSql + Sync + Send>> {
                         })
                         .collect::<Vec<Option<String>>>(),
                 ),
-                ColType::Int => Box::new(cells.map(|v| if let Val::Int(x) = v { *x } else { None }).collect::<Vec<Option<i32>>>()),
+                ColType::Int => Box::new(
+                    cells
+                        .map(|v| if let Val::Int(x) = v { *x } else { None })
+                        .collect::<Vec<Option<i32>>>(),
+                ),
                 ColType::BigInt | ColType::Timestamptz => Box::new(
                     cells
                         .map(|v| match v {
@@ -113,10 +136,16 @@ fn column_params(rows: &TableRows) -> Vec<Box<dyn ToSql + Sync + Send>> {
                         })
                         .collect::<Vec<Option<i64>>>(),
                 ),
-                ColType::Numeric => {
-                    Box::new(cells.map(|v| if let Val::Numeric(x) = v { *x } else { None }).collect::<Vec<Option<Decimal>>>())
-                }
-                ColType::Bool => Box::new(cells.map(|v| if let Val::Bool(x) = v { *x } else { None }).collect::<Vec<Option<bool>>>()),
+                ColType::Numeric => Box::new(
+                    cells
+                        .map(|v| if let Val::Numeric(x) = v { *x } else { None })
+                        .collect::<Vec<Option<Decimal>>>(),
+                ),
+                ColType::Bool => Box::new(
+                    cells
+                        .map(|v| if let Val::Bool(x) = v { *x } else { None })
+                        .collect::<Vec<Option<bool>>>(),
+                ),
             }
         })
         .collect()

@@ -66,6 +66,13 @@ impl Producer {
             metrics: metrics.clone(),
             redis_url: config.common.redis_url.clone(),
         };
-        Ok(Self { config, syncer, quota, metrics, registry, redis })
+        Ok(Self {
+            config,
+            syncer,
+            quota,
+            metrics,
+            registry,
+            redis,
+        })
     }
 }

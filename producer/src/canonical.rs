@@ -35,7 +35,13 @@ pub fn content_hash(kind: Kind, body: &[u8]) -> Result<String, InvalidJson> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-fn walk(raw: &RawValue, kind: Kind, depth: usize, volatile_depth: usize, h: &mut Sha256) -> Result<(), InvalidJson> {
+fn walk(
+    raw: &RawValue,
+    kind: Kind,
+    depth: usize,
+    volatile_depth: usize,
+    h: &mut Sha256,
+) -> Result<(), InvalidJson> {
     let text = raw.get().trim_start();
     match text.as_bytes().first() {
         Some(b'{') => {
@@ -86,7 +92,11 @@ mod tests {
     #[test]
     fn key_order_and_whitespace_do_not_matter() {
         let a = content_hash(Kind::Rosters, br#"[{"a":1,"b":{"y":2,"x":"s"}}]"#).unwrap();
-        let b = content_hash(Kind::Rosters, b"[ { \"b\" : {\"x\":\"\\u0073\",\"y\":2}, \"a\":1 } ]").unwrap();
+        let b = content_hash(
+            Kind::Rosters,
+            b"[ { \"b\" : {\"x\":\"\\u0073\",\"y\":2}, \"a\":1 } ]",
+        )
+        .unwrap();
         assert_eq!(a, b);
         let c = content_hash(Kind::Rosters, br#"[{"a":2,"b":{"y":2,"x":"s"}}]"#).unwrap();
         assert_ne!(a, c);
@@ -94,7 +104,11 @@ mod tests {
 
     #[test]
     fn league_last_keys_are_volatile_but_others_are_not() {
-        let a = content_hash(Kind::League, br#"{"name":"L","last_message_id":"1","last_read_id":null}"#).unwrap();
+        let a = content_hash(
+            Kind::League,
+            br#"{"name":"L","last_message_id":"1","last_read_id":null}"#,
+        )
+        .unwrap();
         let b = content_hash(Kind::League, br#"{"name":"L","last_message_id":"2"}"#).unwrap();
         assert_eq!(a, b);
         // Not volatile for other kinds, nor below the top level.
@@ -106,15 +120,34 @@ mod tests {
             content_hash(Kind::League, br#"{"settings":{"last_x":1}}"#).unwrap(),
             content_hash(Kind::League, br#"{"settings":{"last_x":2}}"#).unwrap()
         );
-        let l1 = content_hash(Kind::UserLeagues, br#"[{"league_id":"1","last_message_time":5}]"#).unwrap();
-        let l2 = content_hash(Kind::UserLeagues, br#"[{"league_id":"1","last_message_time":6}]"#).unwrap();
+        let l1 = content_hash(
+            Kind::UserLeagues,
+            br#"[{"league_id":"1","last_message_time":5}]"#,
+        )
+        .unwrap();
+        let l2 = content_hash(
+            Kind::UserLeagues,
+            br#"[{"league_id":"1","last_message_time":6}]"#,
+        )
+        .unwrap();
         assert_eq!(l1, l2);
     }
 
     #[test]
     fn invalid_json_is_refused() {
-        for bad in [&b"{"[..], b"[1,", b"nul", b"{\"a\":1}x", b"", b"\x1f\x8b\x08"] {
-            assert!(content_hash(Kind::State, bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"{"[..],
+            b"[1,",
+            b"nul",
+            b"{\"a\":1}x",
+            b"",
+            b"\x1f\x8b\x08",
+        ] {
+            assert!(
+                content_hash(Kind::State, bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -30,7 +30,11 @@ enum Source {
     System,
     /// Follows `GET <url>` → `{"now_ms": …, "speed": …}`, re-synced every few seconds
     /// and extrapolated in between.
-    Sim { url: String, client: reqwest::Client, anchor: Arc<Mutex<Option<Anchor>>> },
+    Sim {
+        url: String,
+        client: reqwest::Client,
+        anchor: Arc<Mutex<Option<Anchor>>>,
+    },
 }
 
 #[derive(serde::Deserialize)]
@@ -50,7 +54,9 @@ const RESYNC: Duration = Duration::from_secs(2);
 impl Clock {
     /// The system wall clock.
     pub fn system() -> Self {
-        Self { source: Source::System }
+        Self {
+            source: Source::System,
+        }
     }
 
     /// A clock following the simulator at `url`.
@@ -59,7 +65,13 @@ impl Clock {
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Self { source: Source::Sim { url, client, anchor: Arc::new(Mutex::new(None)) } }
+        Self {
+            source: Source::Sim {
+                url,
+                client,
+                anchor: Arc::new(Mutex::new(None)),
+            },
+        }
     }
 
     /// The current time. A simulator that cannot be reached is extrapolated
@@ -67,13 +79,25 @@ impl Clock {
     pub async fn now_ms(&self) -> Millis {
         match &self.source {
             Source::System => system_ms(),
-            Source::Sim { url, client, anchor } => {
+            Source::Sim {
+                url,
+                client,
+                anchor,
+            } => {
                 let mut guard = anchor.lock().await;
                 let stale = guard.map(|a| a.at.elapsed() >= RESYNC).unwrap_or(true);
                 if stale {
                     match fetch(client, url).await {
-                        Ok(t) => *guard = Some(Anchor { sim_ms: t.now_ms, speed: t.speed, at: Instant::now() }),
-                        Err(e) => tracing::warn!(error = %e, "simulator clock unreachable; extrapolating"),
+                        Ok(t) => {
+                            *guard = Some(Anchor {
+                                sim_ms: t.now_ms,
+                                speed: t.speed,
+                                at: Instant::now(),
+                            })
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "simulator clock unreachable; extrapolating")
+                        }
                     }
                 }
                 match *guard {
@@ -97,7 +121,13 @@ impl Clock {
 }
 
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<SimTime, reqwest::Error> {
-    client.get(url).send().await?.error_for_status()?.json::<SimTime>().await
+    client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json::<SimTime>()
+        .await
 }
 
 /// The system wall clock in milliseconds.

@@ -33,7 +33,11 @@ impl ProducerConfig {
     pub fn load(env: &Env, default_http: Option<&str>) -> Result<Self, ConfigError> {
         let common = CommonConfig::load(env, default_http)?;
         let api_base_url = env
-            .url("SLEEPER_API_BASE_URL", &["http", "https"], Some("https://api.sleeper.app/v1"))?
+            .url(
+                "SLEEPER_API_BASE_URL",
+                &["http", "https"],
+                Some("https://api.sleeper.app/v1"),
+            )?
             .trim_end_matches('/')
             .to_string();
         let mut league_ids = Vec::new();
@@ -41,7 +45,11 @@ impl ProducerConfig {
             if let Some(list) = env.get(var) {
                 for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     if !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 30 {
-                        return Err(env.invalid(var, list, "a comma-separated list of numeric league ids"));
+                        return Err(env.invalid(
+                            var,
+                            list,
+                            "a comma-separated list of numeric league ids",
+                        ));
                     }
                     if !league_ids.iter().any(|l| l == id) {
                         league_ids.push(id.to_string());
@@ -51,10 +59,13 @@ impl ProducerConfig {
         }
         let username = match env.get("SLEEPER_USERNAME") {
             Some(u) if is_valid_id(u) => Some(u.to_string()),
-            Some(u) => return Err(env.invalid("SLEEPER_USERNAME", u, "a Sleeper username or user id")),
+            Some(u) => {
+                return Err(env.invalid("SLEEPER_USERNAME", u, "a Sleeper username or user id"))
+            }
             None => None,
         };
-        let rate_limit: u32 = env.parse_or("SLEEPER_RATE_LIMIT_PER_MINUTE", 300, "a positive integer")?;
+        let rate_limit: u32 =
+            env.parse_or("SLEEPER_RATE_LIMIT_PER_MINUTE", 300, "a positive integer")?;
         if rate_limit == 0 {
             return Err(env.invalid("SLEEPER_RATE_LIMIT_PER_MINUTE", "0", "a positive integer"));
         }
@@ -69,14 +80,21 @@ impl ProducerConfig {
             return Err(env.invalid("SLEEPER_QUOTA_WINDOW", "0", "a window longer than zero"));
         }
         let keys = StreamKeys::new(&common.stream_key);
-        let quota_key = env.get("SLEEPER_QUOTA_KEY").map(str::to_string).unwrap_or_else(|| keys.default_quota());
-        let max_in_flight: usize = env.parse_or("SLEEPER_MAX_IN_FLIGHT", 4, "a positive integer")?;
+        let quota_key = env
+            .get("SLEEPER_QUOTA_KEY")
+            .map(str::to_string)
+            .unwrap_or_else(|| keys.default_quota());
+        let max_in_flight: usize =
+            env.parse_or("SLEEPER_MAX_IN_FLIGHT", 4, "a positive integer")?;
         if max_in_flight == 0 {
             return Err(env.invalid("SLEEPER_MAX_IN_FLIGHT", "0", "a positive integer"));
         }
         let http_timeout = env.duration_or("SLEEPER_HTTP_TIMEOUT", Duration::from_secs(20))?;
-        let max_body_bytes: usize =
-            env.parse_or("SLEEPER_MAX_BODY_BYTES", 64 * 1024 * 1024, "a size in bytes")?;
+        let max_body_bytes: usize = env.parse_or(
+            "SLEEPER_MAX_BODY_BYTES",
+            64 * 1024 * 1024,
+            "a size in bytes",
+        )?;
         let sim_clock_url = match env.get("SIM_CLOCK_URL") {
             Some(_) => Some(env.url("SIM_CLOCK_URL", &["http", "https"], None)?),
             None => None,

@@ -21,7 +21,12 @@ use crate::quota::{Quota, QuotaError};
 #[derive(Debug)]
 pub enum FetchOutcome {
     /// A JSON body (valid, not `null`).
-    Body { status: u16, body: Vec<u8>, etag: Option<String>, hash: String },
+    Body {
+        status: u16,
+        body: Vec<u8>,
+        etag: Option<String>,
+        hash: String,
+    },
     /// 304: the ETag we sent still matches.
     NotModified,
     /// A `null` body or a 404: nothing there.
@@ -32,7 +37,10 @@ pub enum FetchOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("HTTP {status}")]
-    Status { status: u16, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     #[error("timed out")]
     Timeout,
     #[error("connection failed: {0}")]
@@ -52,7 +60,10 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::Timeout | FetchError::Connect(_) | FetchError::Body(_) | FetchError::InvalidJson(_) => true,
+            FetchError::Timeout
+            | FetchError::Connect(_)
+            | FetchError::Body(_)
+            | FetchError::InvalidJson(_) => true,
             FetchError::Quota(QuotaError::Redis(_)) => true,
             FetchError::TooLarge { .. } | FetchError::Quota(QuotaError::Cancelled) => false,
         }
@@ -114,7 +125,14 @@ impl Fetcher {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("sleeper-sync/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, base_url, quota, metrics, max_body, retry })
+        Ok(Self {
+            client,
+            base_url,
+            quota,
+            metrics,
+            max_body,
+            retry,
+        })
     }
 
     /// Fetch `scope`, retrying transient failures. `etag` makes the request conditional.
@@ -171,17 +189,25 @@ impl Fetcher {
             Err(FetchError::Status { status, .. }) => status.to_string(),
             Err(_) => "error".into(),
         };
-        self.metrics.request(kind.as_str(), &label, started.elapsed().as_secs_f64());
+        self.metrics
+            .request(kind.as_str(), &label, started.elapsed().as_secs_f64());
         let (status, body, etag) = result?;
         if status == StatusCode::NOT_MODIFIED {
             return Ok(FetchOutcome::NotModified);
         }
         if status == StatusCode::NOT_FOUND || is_null_body(&body) {
             self.metrics.not_found(kind);
-            return Ok(FetchOutcome::NotFound { status: status.as_u16() });
+            return Ok(FetchOutcome::NotFound {
+                status: status.as_u16(),
+            });
         }
         match content_hash(kind, &body) {
-            Ok(hash) => Ok(FetchOutcome::Body { status: status.as_u16(), body, etag, hash }),
+            Ok(hash) => Ok(FetchOutcome::Body {
+                status: status.as_u16(),
+                body,
+                etag,
+                hash,
+            }),
             Err(e) => {
                 self.metrics.invalid_body(kind);
                 tracing::warn!(scope = %scope, error = %e, bytes = body.len(), "invalid JSON body; not published");
@@ -207,16 +233,27 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            return Err(FetchError::Status { status: status.as_u16(), retry_after });
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                retry_after,
+            });
         }
-        let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let etag = resp
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         if let Some(len) = resp.content_length() {
             if len as usize > self.max_body {
                 return Err(FetchError::TooLarge { cap: self.max_body });
             }
         }
         // Read incrementally so an oversized body is refused without being held.
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(self.max_body as u64) as usize);
+        let mut body = Vec::with_capacity(
+            resp.content_length()
+                .unwrap_or(16 * 1024)
+                .min(self.max_body as u64) as usize,
+        );
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {

@@ -7,14 +7,18 @@ use prometheus::Registry;
 use sleeper_producer::app::Producer;
 use sleeper_producer::config::ProducerConfig;
 use sleeper_producer::once::run_pass;
-use sleeper_shared::telemetry::RedisCheck;
 use sleeper_shared::config::{ConfigError, Env};
 use sleeper_shared::telemetry;
+use sleeper_shared::telemetry::RedisCheck;
 use sleeper_shared::{Origin, Scope};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "sleeper-producer", version, about = "Polls the Sleeper API and appends snapshots to a Redis stream")]
+#[command(
+    name = "sleeper-producer",
+    version,
+    about = "Polls the Sleeper API and appends snapshots to a Redis stream"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -69,8 +73,13 @@ async fn dispatch(command: Command, config: ProducerConfig) -> anyhow::Result<Ex
     let cancel = CancellationToken::new();
     match command {
         Command::Health => {
-            let addr = config.common.http_addr.ok_or_else(|| anyhow::anyhow!("HTTP_ADDR is not set"))?;
-            telemetry::probe_health(addr).await.map_err(anyhow::Error::msg)?;
+            let addr = config
+                .common
+                .http_addr
+                .ok_or_else(|| anyhow::anyhow!("HTTP_ADDR is not set"))?;
+            telemetry::probe_health(addr)
+                .await
+                .map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Once => {
@@ -78,12 +87,26 @@ async fn dispatch(command: Command, config: ProducerConfig) -> anyhow::Result<Ex
             let _server = serve(&producer, &cancel).await?;
             let scopes = once_scopes(&producer.config.league_ids);
             let report = run_pass(&producer, scopes, Origin::Poll, &cancel).await;
-            tracing::info!(appended = report.appended, unchanged = report.unchanged, not_found = report.not_found, failed = report.failed.len(), "pass complete");
+            tracing::info!(
+                appended = report.appended,
+                unchanged = report.unchanged,
+                not_found = report.not_found,
+                failed = report.failed.len(),
+                "pass complete"
+            );
             if report.failed.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {
-                let names: Vec<_> = report.failed.iter().map(|(s, e)| format!("{s} ({e})")).collect();
-                eprintln!("sleeper-producer: {} scope(s) failed: {}", names.len(), names.join(", "));
+                let names: Vec<_> = report
+                    .failed
+                    .iter()
+                    .map(|(s, e)| format!("{s} ({e})"))
+                    .collect();
+                eprintln!(
+                    "sleeper-producer: {} scope(s) failed: {}",
+                    names.len(),
+                    names.join(", ")
+                );
                 Ok(ExitCode::from(1))
             }
         }
@@ -115,18 +138,27 @@ fn once_scopes(leagues: &[String]) -> Vec<(Scope, Option<String>)> {
     scopes
 }
 
-async fn serve(producer: &Producer, cancel: &CancellationToken) -> anyhow::Result<Option<telemetry::ServerHandle>> {
-    let Some(addr) = producer.config.common.http_addr else { return Ok(None) };
-    let checks: Vec<Box<dyn telemetry::Check>> = vec![Box::new(RedisCheck::new(producer.redis.clone()))];
-    Ok(Some(telemetry::serve(addr, producer.registry.clone(), checks, cancel.clone()).await?))
+async fn serve(
+    producer: &Producer,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Option<telemetry::ServerHandle>> {
+    let Some(addr) = producer.config.common.http_addr else {
+        return Ok(None);
+    };
+    let checks: Vec<Box<dyn telemetry::Check>> =
+        vec![Box::new(RedisCheck::new(producer.redis.clone()))];
+    Ok(Some(
+        telemetry::serve(addr, producer.registry.clone(), checks, cancel.clone()).await?,
+    ))
 }
 
 fn shutdown_on_signal(cancel: CancellationToken) {
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
         tokio::select! {
             _ = term.recv() => {}
             _ = tokio::signal::ctrl_c() => {}

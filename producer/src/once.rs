@@ -17,13 +17,20 @@ pub struct PassReport {
 }
 
 /// Fetch `scopes` (with their league ids) concurrently, within the quota.
-pub async fn run_pass(producer: &Producer, scopes: Vec<(Scope, Option<String>)>, origin: Origin, cancel: &CancellationToken) -> PassReport {
+pub async fn run_pass(
+    producer: &Producer,
+    scopes: Vec<(Scope, Option<String>)>,
+    origin: Origin,
+    cancel: &CancellationToken,
+) -> PassReport {
     let mut report = PassReport::default();
     let tasks = scopes.into_iter().map(|(scope, league)| {
         let syncer = producer.syncer.clone();
         let cancel = cancel.clone();
         async move {
-            let r = syncer.sync(&scope, league.as_deref(), origin, &cancel).await;
+            let r = syncer
+                .sync(&scope, league.as_deref(), origin, &cancel)
+                .await;
             (scope, r)
         }
     });

@@ -59,18 +59,35 @@ pub struct Publisher {
 impl Publisher {
     pub fn new(conn: ConnectionManager, keys: StreamKeys) -> Self {
         // Fields must match the contract's plain fields.
-        debug_assert_eq!((FIELD_KIND, FIELD_SCOPE, FIELD_ENVELOPE), ("kind", "scope", "env"));
-        Self { conn, keys, script: std::sync::Arc::new(Script::new(APPEND)) }
+        debug_assert_eq!(
+            (FIELD_KIND, FIELD_SCOPE, FIELD_ENVELOPE),
+            ("kind", "scope", "env")
+        );
+        Self {
+            conn,
+            keys,
+            script: std::sync::Arc::new(Script::new(APPEND)),
+        }
     }
 
     /// The next fetch ticket of `scope`. Take it before sending the request.
     pub async fn ticket(&self, scope: &str) -> redis::RedisResult<u64> {
         let mut conn = self.conn.clone();
-        redis::cmd("HINCRBY").arg(self.keys.tickets()).arg(scope).arg(1).query_async(&mut conn).await
+        redis::cmd("HINCRBY")
+            .arg(self.keys.tickets())
+            .arg(scope)
+            .arg(1)
+            .query_async(&mut conn)
+            .await
     }
 
     /// Ticket-check, hash-check and append `env` in one step.
-    pub async fn append(&self, env: &Envelope, wire: &[u8], etag: Option<&str>) -> redis::RedisResult<AppendOutcome> {
+    pub async fn append(
+        &self,
+        env: &Envelope,
+        wire: &[u8],
+        etag: Option<&str>,
+    ) -> redis::RedisResult<AppendOutcome> {
         let mut conn = self.conn.clone();
         let reply: Vec<String> = self
             .script
@@ -98,19 +115,33 @@ impl Publisher {
     /// The ETag of the last appended snapshot of `scope`, for a conditional request.
     pub async fn etag(&self, scope: &str) -> redis::RedisResult<Option<String>> {
         let mut conn = self.conn.clone();
-        redis::cmd("HGET").arg(self.keys.etags()).arg(scope).query_async(&mut conn).await
+        redis::cmd("HGET")
+            .arg(self.keys.etags())
+            .arg(scope)
+            .query_async(&mut conn)
+            .await
     }
 
     /// Record a successful fetch that produced no append (304, not found).
     pub async fn mark_fetched(&self, scope: &str, at_ms: i64) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
-        redis::cmd("HSET").arg(self.keys.fetched_at()).arg(scope).arg(at_ms).query_async(&mut conn).await
+        redis::cmd("HSET")
+            .arg(self.keys.fetched_at())
+            .arg(scope)
+            .arg(at_ms)
+            .query_async(&mut conn)
+            .await
     }
 
     /// Last successful fetch time of every scope (ms), as stored in Redis.
-    pub async fn fetched_times(&self) -> redis::RedisResult<std::collections::HashMap<String, i64>> {
+    pub async fn fetched_times(
+        &self,
+    ) -> redis::RedisResult<std::collections::HashMap<String, i64>> {
         let mut conn = self.conn.clone();
-        redis::cmd("HGETALL").arg(self.keys.fetched_at()).query_async(&mut conn).await
+        redis::cmd("HGETALL")
+            .arg(self.keys.fetched_at())
+            .query_async(&mut conn)
+            .await
     }
 }
 

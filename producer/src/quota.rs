@@ -135,7 +135,9 @@ impl Quota {
                 let waited = started.elapsed().as_secs_f64();
                 self.metrics.quota_wait(waited);
                 self.metrics.set_saturated(waited > 1.0);
-                return Ok(Permit { _in_flight: in_flight });
+                return Ok(Permit {
+                    _in_flight: in_flight,
+                });
             }
             self.metrics.set_saturated(true);
             tokio::select! {

@@ -73,7 +73,11 @@ impl Syncer {
     ) -> Result<Synced, SyncError> {
         let name = scope.to_string();
         let kind = scope.kind();
-        let ticket = self.publisher.ticket(&name).await.map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))?;
+        let ticket = self
+            .publisher
+            .ticket(&name)
+            .await
+            .map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))?;
         let etag = self.publisher.etag(&name).await.ok().flatten();
         let outcome = self.fetcher.fetch(scope, etag.as_deref(), cancel).await?;
         let now = self.clock.now_ms().await;
@@ -89,7 +93,12 @@ impl Syncer {
                 let _ = self.publisher.mark_fetched(&name, now).await;
                 return Ok(Synced::NotFound);
             }
-            FetchOutcome::Body { status, body, etag, hash } => (status, body, etag, hash),
+            FetchOutcome::Body {
+                status,
+                body,
+                etag,
+                hash,
+            } => (status, body, etag, hash),
         };
         let env = Envelope {
             kind,
@@ -103,7 +112,9 @@ impl Syncer {
             body,
         };
         let wire = env.encode().map_err(|e| SyncError::Encode(e.to_string()))?;
-        let result = self.append_with_retry(&env, &wire, etag.as_deref(), cancel).await?;
+        let result = self
+            .append_with_retry(&env, &wire, etag.as_deref(), cancel)
+            .await?;
         self.success(kind, now);
         Ok(match result {
             AppendOutcome::Appended(id) => {
@@ -113,7 +124,9 @@ impl Syncer {
             }
             AppendOutcome::Unchanged => {
                 self.metrics.unchanged(kind);
-                Synced::Unchanged { body: Some(env.body) }
+                Synced::Unchanged {
+                    body: Some(env.body),
+                }
             }
             AppendOutcome::Stale => {
                 self.metrics.stale(kind);
@@ -147,7 +160,13 @@ impl Syncer {
             }
         })
         .retry(backoff)
-        .when(|e: &redis::RedisError| !cancel.is_cancelled() && (e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal()))
+        .when(|e: &redis::RedisError| {
+            !cancel.is_cancelled()
+                && (e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal())
+        })
         .await;
         result.map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))
     }
@@ -162,7 +181,11 @@ impl Syncer {
         // Our ticket is the recorded one: the lost attempt went through. Whether it
         // appended or found the content unchanged is not recorded; either way the
         // stream holds this content exactly once.
-        Ok(if last == Some(env.ticket) { AppendOutcome::Unchanged } else { AppendOutcome::Stale })
+        Ok(if last == Some(env.ticket) {
+            AppendOutcome::Unchanged
+        } else {
+            AppendOutcome::Stale
+        })
     }
 
     fn success(&self, kind: sleeper_shared::Kind, now_ms: i64) {

@@ -25,7 +25,11 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.value {
-            Some(v) => write!(f, "invalid {}={:?}: expected {}", self.var, v, self.expected),
+            Some(v) => write!(
+                f,
+                "invalid {}={:?}: expected {}",
+                self.var, v, self.expected
+            ),
             None => write!(f, "missing {}: expected {}", self.var, self.expected),
         }
     }
@@ -48,7 +52,9 @@ pub struct Env {
 impl Env {
     /// The process environment.
     pub fn from_process() -> Self {
-        Self { vars: std::env::vars().collect() }
+        Self {
+            vars: std::env::vars().collect(),
+        }
     }
 
     /// An explicit set of variables (tests).
@@ -58,25 +64,40 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        Self { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// The value of `name`, trimmed; `None` when unset or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
     }
 
     /// A value that must be present.
     pub fn required(&self, name: &str, expected: &str) -> Result<String, ConfigError> {
-        self.get(name).map(str::to_string).ok_or_else(|| ConfigError {
-            var: name.into(),
-            value: None,
-            expected: expected.into(),
-        })
+        self.get(name)
+            .map(str::to_string)
+            .ok_or_else(|| ConfigError {
+                var: name.into(),
+                value: None,
+                expected: expected.into(),
+            })
     }
 
     /// `name` parsed as `T`, or `default` when unset.
-    pub fn parse_or<T: FromStr>(&self, name: &str, default: T, expected: &str) -> Result<T, ConfigError> {
+    pub fn parse_or<T: FromStr>(
+        &self,
+        name: &str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, ConfigError> {
         match self.get(name) {
             None => Ok(default),
             Some(v) => v.parse::<T>().map_err(|_| self.invalid(name, v, expected)),
@@ -87,35 +108,57 @@ impl Env {
     pub fn duration_or(&self, name: &str, default: Duration) -> Result<Duration, ConfigError> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => parse_duration(v)
-                .ok_or_else(|| self.invalid(name, v, "a duration such as 500ms, 30s, 5m, 2h or 3d")),
+            Some(v) => parse_duration(v).ok_or_else(|| {
+                self.invalid(name, v, "a duration such as 500ms, 30s, 5m, 2h or 3d")
+            }),
         }
     }
 
     /// A URL with one of the given schemes; the error never shows its password.
-    pub fn url(&self, name: &str, schemes: &[&str], default: Option<&str>) -> Result<String, ConfigError> {
+    pub fn url(
+        &self,
+        name: &str,
+        schemes: &[&str],
+        default: Option<&str>,
+    ) -> Result<String, ConfigError> {
         let expected = format!("a URL with scheme {}", schemes.join(" or "));
         let raw = match (self.get(name), default) {
             (Some(v), _) => v.to_string(),
             (None, Some(d)) => d.to_string(),
-            (None, None) => return Err(ConfigError { var: name.into(), value: None, expected }),
+            (None, None) => {
+                return Err(ConfigError {
+                    var: name.into(),
+                    value: None,
+                    expected,
+                })
+            }
         };
         match url::Url::parse(&raw) {
             Ok(u) if schemes.contains(&u.scheme()) && u.has_host() => Ok(raw),
-            _ => Err(ConfigError { var: name.into(), value: Some(redact_url(&raw)), expected }),
+            _ => Err(ConfigError {
+                var: name.into(),
+                value: Some(redact_url(&raw)),
+                expected,
+            }),
         }
     }
 
     /// An error for `name` having the value `value`.
     pub fn invalid(&self, name: &str, value: &str, expected: &str) -> ConfigError {
-        ConfigError { var: name.into(), value: Some(value.into()), expected: expected.into() }
+        ConfigError {
+            var: name.into(),
+            value: Some(value.into()),
+            expected: expected.into(),
+        }
     }
 }
 
 /// Parse `500ms`, `30s`, `5m`, `2h`, `3d` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     if !n.is_finite() || n < 0.0 {
@@ -154,27 +197,51 @@ impl CommonConfig {
     /// Read the shared settings. `default_http` is the binary's default
     /// `HTTP_ADDR` for long-running commands, `None` for one-shot ones.
     pub fn load(env: &Env, default_http: Option<&str>) -> Result<Self, ConfigError> {
-        let redis_url = env.url("REDIS_URL", &["redis", "rediss"], Some("redis://127.0.0.1:6379"))?;
-        let stream_key = env.get("STREAM_KEY").unwrap_or("sleeper:events").to_string();
-        if stream_key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let redis_url = env.url(
+            "REDIS_URL",
+            &["redis", "rediss"],
+            Some("redis://127.0.0.1:6379"),
+        )?;
+        let stream_key = env
+            .get("STREAM_KEY")
+            .unwrap_or("sleeper:events")
+            .to_string();
+        if stream_key
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(env.invalid("STREAM_KEY", &stream_key, "a Redis key without whitespace"));
         }
         let http_addr = match env.get("HTTP_ADDR").or(default_http) {
             None => None,
             Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| {
-                env.invalid("HTTP_ADDR", a, "host:port such as 127.0.0.1:9100 or 0.0.0.0:9100")
+                env.invalid(
+                    "HTTP_ADDR",
+                    a,
+                    "host:port such as 127.0.0.1:9100 or 0.0.0.0:9100",
+                )
             })?),
         };
         let log_level = env.get("LOG_LEVEL").unwrap_or("info").to_string();
         if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
-            return Err(env.invalid("LOG_LEVEL", &log_level, "a level (error, warn, info, debug, trace) or a filter"));
+            return Err(env.invalid(
+                "LOG_LEVEL",
+                &log_level,
+                "a level (error, warn, info, debug, trace) or a filter",
+            ));
         }
         let log_format = match env.get("LOG_FORMAT").unwrap_or("text") {
             "json" => LogFormat::Json,
             "text" => LogFormat::Text,
             other => return Err(env.invalid("LOG_FORMAT", other, "json or text")),
         };
-        Ok(Self { redis_url, stream_key, http_addr, log_level, log_format })
+        Ok(Self {
+            redis_url,
+            stream_key,
+            http_addr,
+            log_level,
+            log_format,
+        })
     }
 }
 
@@ -190,7 +257,10 @@ mod tests {
         assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
         assert_eq!(c.http_addr, Some("127.0.0.1:9100".parse().unwrap()));
         assert_eq!(c.log_format, LogFormat::Text);
-        assert!(CommonConfig::load(&Env::default(), None).unwrap().http_addr.is_none());
+        assert!(CommonConfig::load(&Env::default(), None)
+            .unwrap()
+            .http_addr
+            .is_none());
     }
 
     #[test]
@@ -204,8 +274,10 @@ mod tests {
         assert!(!line.contains('\n'));
 
         let env = Env::from_pairs([("LOG_FORMAT", "xml")]);
-        assert_eq!(CommonConfig::load(&env, None).unwrap_err().to_string(),
-            "invalid LOG_FORMAT=\"xml\": expected json or text");
+        assert_eq!(
+            CommonConfig::load(&env, None).unwrap_err().to_string(),
+            "invalid LOG_FORMAT=\"xml\": expected json or text"
+        );
         let env = Env::from_pairs([("HTTP_ADDR", "nope")]);
         assert_eq!(CommonConfig::load(&env, None).unwrap_err().var, "HTTP_ADDR");
     }

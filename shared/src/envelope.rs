@@ -155,7 +155,10 @@ impl Envelope {
         if wire.v == 0 || wire.v > FORMAT_VERSION {
             return Err(DecodeError::UnsupportedVersion(wire.v));
         }
-        let kind = wire.kind.parse::<Kind>().map_err(|_| DecodeError::UnknownKind(wire.kind))?;
+        let kind = wire
+            .kind
+            .parse::<Kind>()
+            .map_err(|_| DecodeError::UnknownKind(wire.kind))?;
         let body = match wire.encoding {
             BodyEncoding::Identity => {
                 if wire.body.len() > max_body {
@@ -231,19 +234,23 @@ mod tests {
                 (any::<u8>(), 4096usize..20_000).prop_map(|(b, n)| vec![b; n]),
             ],
         )
-            .prop_map(|(kind, scope, league_id, backfill, at, status, hash, ticket, body)| {
-                Envelope {
+            .prop_map(
+                |(kind, scope, league_id, backfill, at, status, hash, ticket, body)| Envelope {
                     kind,
                     scope,
                     league_id,
-                    origin: if backfill { Origin::Backfill } else { Origin::Poll },
+                    origin: if backfill {
+                        Origin::Backfill
+                    } else {
+                        Origin::Poll
+                    },
                     fetched_at_ms: at,
                     status,
                     content_hash: hash,
                     ticket,
                     body,
-                }
-            })
+                },
+            )
     }
 
     proptest! {
@@ -273,8 +280,15 @@ mod tests {
     fn large_bodies_are_compressed_on_the_wire() {
         let env = sample(br#"{"a":1}"#.repeat(2000));
         let bytes = env.encode().unwrap();
-        assert!(bytes.len() < env.body.len() / 4, "wire {} bytes", bytes.len());
-        assert_eq!(Envelope::decode(&bytes, DEFAULT_MAX_BODY).unwrap().body, env.body);
+        assert!(
+            bytes.len() < env.body.len() / 4,
+            "wire {} bytes",
+            bytes.len()
+        );
+        assert_eq!(
+            Envelope::decode(&bytes, DEFAULT_MAX_BODY).unwrap().body,
+            env.body
+        );
     }
 
     #[test]
@@ -318,7 +332,8 @@ mod tests {
 
     #[test]
     fn a_newer_format_version_is_refused() {
-        let mut wire: Wire = rmp_serde::from_slice(&sample(b"[]".to_vec()).encode().unwrap()).unwrap();
+        let mut wire: Wire =
+            rmp_serde::from_slice(&sample(b"[]".to_vec()).encode().unwrap()).unwrap();
         wire.v = FORMAT_VERSION + 1;
         let bytes = rmp_serde::to_vec_named(&wire).unwrap();
         assert!(matches!(

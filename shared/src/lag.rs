@@ -46,7 +46,10 @@ fn field<'a>(map: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
 fn as_u64(v: Option<&Value>) -> u64 {
     match v {
         Some(Value::Int(i)) => (*i).max(0) as u64,
-        Some(Value::BulkString(b)) => std::str::from_utf8(b).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+        Some(Value::BulkString(b)) => std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
         _ => 0,
     }
 }
@@ -76,9 +79,17 @@ fn pairs(v: Value) -> Vec<(Value, Value)> {
 
 /// Read length, groups, lag and Redis memory for `stream`. A missing stream
 /// reads as empty. `now_ms` is the wall clock (lag is an age).
-pub async fn read(conn: &mut ConnectionManager, stream: &str, now_ms: i64) -> redis::RedisResult<StreamLag> {
+pub async fn read(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    now_ms: i64,
+) -> redis::RedisResult<StreamLag> {
     let length: u64 = redis::cmd("XLEN").arg(stream).query_async(conn).await?;
-    let mut out = StreamLag { stream: stream.to_string(), length, ..Default::default() };
+    let mut out = StreamLag {
+        stream: stream.to_string(),
+        length,
+        ..Default::default()
+    };
     out.used_memory_bytes = used_memory(conn).await.unwrap_or(0);
     if length == 0 {
         let exists: bool = redis::cmd("EXISTS").arg(stream).query_async(conn).await?;
@@ -86,7 +97,11 @@ pub async fn read(conn: &mut ConnectionManager, stream: &str, now_ms: i64) -> re
             return Ok(out);
         }
     }
-    let groups: Value = redis::cmd("XINFO").arg("GROUPS").arg(stream).query_async(conn).await?;
+    let groups: Value = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(stream)
+        .query_async(conn)
+        .await?;
     let groups = match groups {
         Value::Array(g) => g,
         _ => Vec::new(),
@@ -133,27 +148,64 @@ async fn used_memory(conn: &mut ConnectionManager) -> redis::RedisResult<u64> {
         .unwrap_or(0))
 }
 
-async fn oldest_pending(conn: &mut ConnectionManager, stream: &str, group: &str) -> redis::RedisResult<Option<String>> {
+async fn oldest_pending(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    group: &str,
+) -> redis::RedisResult<Option<String>> {
     // XPENDING summary: [count, smallest id, greatest id, [[consumer, n]...]]
-    let v: Value = redis::cmd("XPENDING").arg(stream).arg(group).query_async(conn).await?;
+    let v: Value = redis::cmd("XPENDING")
+        .arg(stream)
+        .arg(group)
+        .query_async(conn)
+        .await?;
     Ok(match v {
-        Value::Array(items) => items.get(1).map(|v| as_string(Some(v))).filter(|s| !s.is_empty()),
+        Value::Array(items) => items
+            .get(1)
+            .map(|v| as_string(Some(v)))
+            .filter(|s| !s.is_empty()),
         _ => None,
     })
 }
 
-async fn first_after(conn: &mut ConnectionManager, stream: &str, id: &str) -> redis::RedisResult<Option<String>> {
-    let start = if id.is_empty() || id == "0-0" { "-".to_string() } else { format!("({id}") };
-    let v: Vec<(String, Vec<(String, Vec<u8>)>)> =
-        redis::cmd("XRANGE").arg(stream).arg(start).arg("+").arg("COUNT").arg(1).query_async(conn).await?;
+async fn first_after(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    id: &str,
+) -> redis::RedisResult<Option<String>> {
+    let start = if id.is_empty() || id == "0-0" {
+        "-".to_string()
+    } else {
+        format!("({id}")
+    };
+    let v: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg(start)
+        .arg("+")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(conn)
+        .await?;
     Ok(v.into_iter().next().map(|(id, _)| id))
 }
 
-async fn count_after(conn: &mut ConnectionManager, stream: &str, id: &str) -> redis::RedisResult<u64> {
+async fn count_after(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    id: &str,
+) -> redis::RedisResult<u64> {
     // Only reached when Redis reports no lag; bounded by the stream's length.
-    let start = if id.is_empty() || id == "0-0" { "-".to_string() } else { format!("({id}") };
-    let v: Vec<(String, Vec<(String, Vec<u8>)>)> =
-        redis::cmd("XRANGE").arg(stream).arg(start).arg("+").query_async(conn).await?;
+    let start = if id.is_empty() || id == "0-0" {
+        "-".to_string()
+    } else {
+        format!("({id}")
+    };
+    let v: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg(start)
+        .arg("+")
+        .query_async(conn)
+        .await?;
     Ok(v.len() as u64)
 }
 
@@ -171,36 +223,62 @@ impl LagMetrics {
     /// Create and register the gauges.
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
         let lag_events = IntGaugeVec::new(
-            Opts::new("sleeper_consumer_lag_events", "Entries not yet delivered to the group"),
+            Opts::new(
+                "sleeper_consumer_lag_events",
+                "Entries not yet delivered to the group",
+            ),
             &["stream", "group"],
         )?;
         let lag_seconds = prometheus::GaugeVec::new(
-            Opts::new("sleeper_consumer_lag_seconds", "Age of the oldest entry the group has not acknowledged"),
+            Opts::new(
+                "sleeper_consumer_lag_seconds",
+                "Age of the oldest entry the group has not acknowledged",
+            ),
             &["stream", "group"],
         )?;
         let pending = IntGaugeVec::new(
-            Opts::new("sleeper_consumer_pending", "Entries delivered to the group but not acknowledged"),
+            Opts::new(
+                "sleeper_consumer_pending",
+                "Entries delivered to the group but not acknowledged",
+            ),
             &["stream", "group"],
         )?;
-        let length = IntGaugeVec::new(Opts::new("sleeper_stream_length", "Entries in the stream"), &["stream"])?;
+        let length = IntGaugeVec::new(
+            Opts::new("sleeper_stream_length", "Entries in the stream"),
+            &["stream"],
+        )?;
         let used_memory = IntGauge::new("sleeper_redis_used_memory_bytes", "Redis used_memory")?;
         registry.register(Box::new(lag_events.clone()))?;
         registry.register(Box::new(lag_seconds.clone()))?;
         registry.register(Box::new(pending.clone()))?;
         registry.register(Box::new(length.clone()))?;
         registry.register(Box::new(used_memory.clone()))?;
-        Ok(Self { lag_events, lag_seconds, pending, length, used_memory })
+        Ok(Self {
+            lag_events,
+            lag_seconds,
+            pending,
+            length,
+            used_memory,
+        })
     }
 
     /// Publish a reading.
     pub fn set(&self, lag: &StreamLag) {
-        self.length.with_label_values(&[lag.stream.as_str()]).set(lag.length as i64);
+        self.length
+            .with_label_values(&[lag.stream.as_str()])
+            .set(lag.length as i64);
         self.used_memory.set(lag.used_memory_bytes as i64);
         for g in &lag.groups {
             let labels = [lag.stream.as_str(), g.group.as_str()];
-            self.lag_events.with_label_values(&labels).set(g.lag_events as i64);
-            self.lag_seconds.with_label_values(&labels).set(g.lag_seconds);
-            self.pending.with_label_values(&labels).set(g.pending as i64);
+            self.lag_events
+                .with_label_values(&labels)
+                .set(g.lag_events as i64);
+            self.lag_seconds
+                .with_label_values(&labels)
+                .set(g.lag_seconds);
+            self.pending
+                .with_label_values(&labels)
+                .set(g.pending as i64);
         }
     }
 }

@@ -29,7 +29,9 @@ pub fn scrub(text: &str, secret: Option<&str>) -> String {
 
 /// The password part of a URL, if any, for [`scrub`].
 pub fn password_of(raw: &str) -> Option<String> {
-    url::Url::parse(raw).ok().and_then(|u| u.password().map(|p| p.to_string()))
+    url::Url::parse(raw)
+        .ok()
+        .and_then(|u| u.password().map(|p| p.to_string()))
 }
 
 #[cfg(test)]
@@ -44,7 +46,10 @@ mod tests {
         let p = redact_url("postgres://sync:s3cret@db:5432/sleeper");
         assert_eq!(p, "postgres://sync:***@db:5432/sleeper");
         assert_eq!(redact_url("not a url s3cret"), "<unparseable url>");
-        assert_eq!(redact_url("redis://localhost:6379"), "redis://localhost:6379");
+        assert_eq!(
+            redact_url("redis://localhost:6379"),
+            "redis://localhost:6379"
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub struct RedisConnError {
 
 impl RedisConnError {
     fn new(url: &str, e: &RedisError) -> Self {
-        Self { url: redact_url(url), message: scrub(&e.to_string(), password_of(url).as_deref()) }
+        Self {
+            url: redact_url(url),
+            message: scrub(&e.to_string(), password_of(url).as_deref()),
+        }
     }
 }
 

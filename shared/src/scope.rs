@@ -34,12 +34,21 @@ pub enum Scope {
     Trending(Trend),
     /// A user by user id or username (the endpoint accepts both).
     User(String),
-    UserLeagues { user_id: String, season: u16 },
+    UserLeagues {
+        user_id: String,
+        season: u16,
+    },
     League(String),
     Rosters(String),
     Users(String),
-    Matchups { league_id: String, week: u8 },
-    Transactions { league_id: String, round: u8 },
+    Matchups {
+        league_id: String,
+        week: u8,
+    },
+    Transactions {
+        league_id: String,
+        round: u8,
+    },
     TradedPicks(String),
     WinnersBracket(String),
     LosersBracket(String),
@@ -103,7 +112,10 @@ impl Scope {
     pub fn url_path(&self) -> String {
         match self {
             Scope::Trending(t) => {
-                format!("/players/nfl/trending/{}?lookback_hours=24&limit=25", t.as_str())
+                format!(
+                    "/players/nfl/trending/{}?lookback_hours=24&limit=25",
+                    t.as_str()
+                )
             }
             Scope::UserLeagues { user_id, season } => {
                 format!("/user/{user_id}/leagues/nfl/{season}")
@@ -143,14 +155,18 @@ impl fmt::Display for Scope {
 pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 impl FromStr for Scope {
     type Err = ScopeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| ScopeError { scope: s.to_string(), reason };
+        let err = |reason| ScopeError {
+            scope: s.to_string(),
+            reason,
+        };
         let id = |x: &str| -> Result<String, ScopeError> {
             if is_valid_id(x) {
                 Ok(x.to_string())
@@ -159,7 +175,10 @@ impl FromStr for Scope {
             }
         };
         let num = |x: &str| -> Result<u8, ScopeError> {
-            x.parse::<u8>().ok().filter(|n| *n <= 30).ok_or_else(|| err("week/round must be 0-30"))
+            x.parse::<u8>()
+                .ok()
+                .filter(|n| *n <= 30)
+                .ok_or_else(|| err("week/round must be 0-30"))
         };
         let parts: Vec<&str> = s.split('/').collect();
         Ok(match parts.as_slice() {
@@ -179,10 +198,14 @@ impl FromStr for Scope {
             ["league", l] => Scope::League(id(l)?),
             ["league", l, "rosters"] => Scope::Rosters(id(l)?),
             ["league", l, "users"] => Scope::Users(id(l)?),
-            ["league", l, "matchups", w] => Scope::Matchups { league_id: id(l)?, week: num(w)? },
-            ["league", l, "transactions", r] => {
-                Scope::Transactions { league_id: id(l)?, round: num(r)? }
-            }
+            ["league", l, "matchups", w] => Scope::Matchups {
+                league_id: id(l)?,
+                week: num(w)?,
+            },
+            ["league", l, "transactions", r] => Scope::Transactions {
+                league_id: id(l)?,
+                round: num(r)?,
+            },
             ["league", l, "traded_picks"] => Scope::TradedPicks(id(l)?),
             ["league", l, "winners_bracket"] => Scope::WinnersBracket(id(l)?),
             ["league", l, "losers_bracket"] => Scope::LosersBracket(id(l)?),
@@ -210,12 +233,28 @@ mod tests {
                 "/players/nfl/trending/add?lookback_hours=24&limit=25",
             ),
             ("user/alice_1", Kind::User, "/user/alice_1"),
-            ("user/123/leagues/2025", Kind::UserLeagues, "/user/123/leagues/nfl/2025"),
+            (
+                "user/123/leagues/2025",
+                Kind::UserLeagues,
+                "/user/123/leagues/nfl/2025",
+            ),
             ("league/9/rosters", Kind::Rosters, "/league/9/rosters"),
-            ("league/9/matchups/14", Kind::Matchups, "/league/9/matchups/14"),
-            ("league/9/transactions/1", Kind::Transactions, "/league/9/transactions/1"),
+            (
+                "league/9/matchups/14",
+                Kind::Matchups,
+                "/league/9/matchups/14",
+            ),
+            (
+                "league/9/transactions/1",
+                Kind::Transactions,
+                "/league/9/transactions/1",
+            ),
             ("league/9/drafts", Kind::LeagueDrafts, "/league/9/drafts"),
-            ("draft/77/traded_picks", Kind::DraftTradedPicks, "/draft/77/traded_picks"),
+            (
+                "draft/77/traded_picks",
+                Kind::DraftTradedPicks,
+                "/draft/77/traded_picks",
+            ),
         ];
         for (s, kind, path) in cases {
             let scope: Scope = s.parse().unwrap();
@@ -235,7 +274,14 @@ mod tests {
 
     #[test]
     fn malformed_scopes_are_rejected() {
-        for bad in ["", "league", "league/../x", "league/1/matchups/99", "state/mlb", "league/a b"] {
+        for bad in [
+            "",
+            "league",
+            "league/../x",
+            "league/1/matchups/99",
+            "state/mlb",
+            "league/a b",
+        ] {
             assert!(bad.parse::<Scope>().is_err(), "{bad} should be rejected");
         }
     }

@@ -26,7 +26,9 @@ pub struct StreamKeys {
 impl StreamKeys {
     /// Keys for the stream named `stream`.
     pub fn new(stream: impl Into<String>) -> Self {
-        Self { stream: stream.into() }
+        Self {
+            stream: stream.into(),
+        }
     }
 
     /// The main stream.

@@ -40,7 +40,11 @@ pub struct PayloadShape {
 
 /// Project one event. `id` is its original stream id (its version).
 pub fn project(id: StreamId, env: &Envelope) -> Result<Projection, PayloadShape> {
-    let shape = |detail: String| PayloadShape { kind: env.kind, scope: env.scope.clone(), detail };
+    let shape = |detail: String| PayloadShape {
+        kind: env.kind,
+        scope: env.scope.clone(),
+        detail,
+    };
     let ctx = parse::Ctx { id, env };
     match env.kind {
         Kind::State => state::project(&ctx),

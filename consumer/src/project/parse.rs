@@ -26,20 +26,31 @@ pub enum ShapeError {
     #[error("body is not JSON: {0}")]
     NotJson(String),
     #[error("expected {expected} at {path}, found {found}")]
-    Type { path: String, expected: &'static str, found: String },
+    Type {
+        path: String,
+        expected: &'static str,
+        found: String,
+    },
 }
 
 fn found(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 60 {
-        format!("{}…", &s[..s.char_indices().nth(60).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(60).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         s
     }
 }
 
 fn type_err(path: &str, expected: &'static str, v: &Value) -> ShapeError {
-    ShapeError::Type { path: path.to_string(), expected, found: found(v) }
+    ShapeError::Type {
+        path: path.to_string(),
+        expected,
+        found: found(v),
+    }
 }
 
 impl Ctx<'_> {
@@ -96,7 +107,11 @@ pub fn int(obj: &Value, key: &str) -> Result<Option<i64>, ShapeError> {
                 _ => Err(type_err(key, "an integer", &Value::Number(n.clone()))),
             },
         },
-        Some(Value::String(s)) => s.trim().parse::<i64>().map(Some).map_err(|_| type_err(key, "an integer", &Value::String(s.clone()))),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| type_err(key, "an integer", &Value::String(s.clone()))),
         Some(v) => Err(type_err(key, "an integer", v)),
     }
 }
@@ -105,7 +120,9 @@ pub fn int(obj: &Value, key: &str) -> Result<Option<i64>, ShapeError> {
 pub fn int4(obj: &Value, key: &str) -> Result<Option<i32>, ShapeError> {
     match int(obj, key)? {
         None => Ok(None),
-        Some(i) => i32::try_from(i).map(Some).map_err(|_| type_err(key, "a 32-bit integer", &Value::from(i))),
+        Some(i) => i32::try_from(i)
+            .map(Some)
+            .map_err(|_| type_err(key, "a 32-bit integer", &Value::from(i))),
     }
 }
 
@@ -114,7 +131,9 @@ pub fn boolean(obj: &Value, key: &str) -> Result<Option<bool>, ShapeError> {
     match field(obj, key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Number(n)) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Ok(Some(n.as_i64() == Some(1))),
+        Some(Value::Number(n)) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+            Ok(Some(n.as_i64() == Some(1)))
+        }
         Some(v) => Err(type_err(key, "a boolean", v)),
     }
 }
@@ -126,9 +145,14 @@ pub fn decimal_of(v: &Value, path: &str) -> Result<Option<Decimal>, ShapeError> 
         Value::Null => Ok(None),
         Value::Number(n) => {
             let s = n.to_string();
-            Decimal::from_str(&s).or_else(|_| Decimal::from_scientific(&s)).map(Some).map_err(|_| type_err(path, "a number", v))
+            Decimal::from_str(&s)
+                .or_else(|_| Decimal::from_scientific(&s))
+                .map(Some)
+                .map_err(|_| type_err(path, "a number", v))
         }
-        Value::String(s) => Decimal::from_str(s.trim()).map(Some).map_err(|_| type_err(path, "a number", v)),
+        Value::String(s) => Decimal::from_str(s.trim())
+            .map(Some)
+            .map_err(|_| type_err(path, "a number", v)),
         _ => Err(type_err(path, "a number", v)),
     }
 }
@@ -144,7 +168,9 @@ pub fn decimal(obj: &Value, key: &str) -> Result<Option<Decimal>, ShapeError> {
 /// Points split into an integer and hundredths (`fpts` 1490 + `fpts_decimal` 96 → 1490.96).
 /// Absent integer part → `None`; absent decimal part → `.00`.
 pub fn split_points(obj: &Value, key: &str) -> Result<Option<Decimal>, ShapeError> {
-    let Some(whole) = int(obj, key)? else { return Ok(None) };
+    let Some(whole) = int(obj, key)? else {
+        return Ok(None);
+    };
     let hundredths = int(obj, &format!("{key}_decimal"))?.unwrap_or(0);
     Ok(Some(Decimal::from(whole) + Decimal::new(hundredths, 2)))
 }
@@ -187,7 +213,9 @@ mod tests {
 
     #[test]
     fn ids_are_exact_whether_strings_or_big_numbers() {
-        let v: Value = serde_json::from_str(r#"{"a":"4046","b":1048229732543836161,"c":1.5,"d":null}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"a":"4046","b":1048229732543836161,"c":1.5,"d":null}"#)
+                .unwrap();
         assert_eq!(id(&v, "a").unwrap().as_deref(), Some("4046"));
         assert_eq!(id(&v, "b").unwrap().as_deref(), Some("1048229732543836161"));
         assert!(id(&v, "c").is_err());
@@ -198,16 +226,27 @@ mod tests {
     #[test]
     fn split_points_combine_hundredths() {
         let v = json!({"fpts": 1490, "fpts_decimal": 96, "ppts": 12});
-        assert_eq!(split_points(&v, "fpts").unwrap(), Some(Decimal::from_str("1490.96").unwrap()));
-        assert_eq!(split_points(&v, "ppts").unwrap(), Some(Decimal::from_str("12.00").unwrap()));
+        assert_eq!(
+            split_points(&v, "fpts").unwrap(),
+            Some(Decimal::from_str("1490.96").unwrap())
+        );
+        assert_eq!(
+            split_points(&v, "ppts").unwrap(),
+            Some(Decimal::from_str("12.00").unwrap())
+        );
         assert_eq!(split_points(&v, "fpts_against").unwrap(), None);
     }
 
     #[test]
     fn decimals_keep_what_was_written() {
-        let v: Value = serde_json::from_str(r#"{"p":123.46,"f":0.10000000149011612,"s":"7.5","bad":[1]}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"p":123.46,"f":0.10000000149011612,"s":"7.5","bad":[1]}"#)
+                .unwrap();
         assert_eq!(decimal(&v, "p").unwrap().unwrap().to_string(), "123.46");
-        assert_eq!(decimal(&v, "f").unwrap().unwrap().to_string(), "0.10000000149011612");
+        assert_eq!(
+            decimal(&v, "f").unwrap().unwrap().to_string(),
+            "0.10000000149011612"
+        );
         assert_eq!(decimal(&v, "s").unwrap().unwrap().to_string(), "7.5");
         assert!(decimal(&v, "bad").is_err());
     }

@@ -47,5 +47,8 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
         Val::Bool(boolean(s, "season_has_scores")?),
         Val::Text(Some(ctx.version())),
     ]);
-    Ok(Projection { snapshot: vec![rows], series: vec![] })
+    Ok(Projection {
+        snapshot: vec![rows],
+        series: vec![],
+    })
 }

@@ -111,14 +111,25 @@ pub struct TableRows {
 impl TableRows {
     /// An empty set of rows for `table` owned by `owner`.
     pub fn new(table: &'static Table, owner: Vec<Val>) -> Self {
-        Self { table, owner, rows: Vec::new() }
+        Self {
+            table,
+            owner,
+            rows: Vec::new(),
+        }
     }
 
     /// Add a row; its arity and types must match the table (checked in debug and by tests).
     pub fn push(&mut self, row: Vec<Val>) {
-        debug_assert_eq!(row.len(), self.table.columns.len(), "row arity for {}", self.table.name);
+        debug_assert_eq!(
+            row.len(),
+            self.table.columns.len(),
+            "row arity for {}",
+            self.table.name
+        );
         debug_assert!(
-            row.iter().zip(self.table.columns).all(|(v, c)| v.ty() == c.ty),
+            row.iter()
+                .zip(self.table.columns)
+                .all(|(v, c)| v.ty() == c.ty),
             "row types for {}",
             self.table.name
         );

@@ -29,7 +29,10 @@ impl ReadyReport {
     /// Run every check concurrently.
     pub async fn run(checks: &[Box<dyn Check>]) -> Self {
         let results = futures::future::join_all(checks.iter().map(|c| c.check())).await;
-        Self { ready: results.iter().all(|r| r.ok), checks: results }
+        Self {
+            ready: results.iter().all(|r| r.ok),
+            checks: results,
+        }
     }
 }
 
@@ -60,7 +63,11 @@ impl Check for RedisCheck {
                 Ok(Err(e)) => (false, Some(format!("redis error: {:?}", e.kind()))),
                 Err(_) => (false, Some("redis did not answer within 2s".to_string())),
             };
-            CheckResult { name: "redis", ok, detail }
+            CheckResult {
+                name: "redis",
+                ok,
+                detail,
+            }
         }
         .boxed()
     }

@@ -33,7 +33,10 @@ pub async fn serve(
 ) -> std::io::Result<ServerHandle> {
     let state = Arc::new(AppState { registry, checks });
     let app = Router::new()
-        .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/health",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .with_state(state);
@@ -53,7 +56,11 @@ pub async fn serve(
 
 async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let report = ReadyReport::run(&state.checks).await;
-    let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(report))
 }
 
@@ -61,7 +68,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let mut buf = Vec::new();
     let families = state.registry.gather();
     match TextEncoder::new().encode(&families, &mut buf) {
-        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], buf).into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)],
+            buf,
+        )
+            .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

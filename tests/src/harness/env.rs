@@ -27,8 +27,14 @@ impl TestEnv {
         let pid = std::process::id();
         let db = format!("t_{name}_{pid}_{n}");
         let admin = connect(&servers.postgres.url("postgres")).await;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.expect("drop old test db");
-        admin.batch_execute(&format!("CREATE DATABASE {db}")).await.expect("create test db");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+            .await
+            .expect("drop old test db");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .await
+            .expect("create test db");
         Self {
             name: name.to_string(),
             stream_key: format!("t{pid}_{n}:{name}:events"),
@@ -59,7 +65,10 @@ impl TestEnv {
     /// A Redis connection.
     pub async fn redis(&self) -> ConnectionManager {
         let client = redis::Client::open(self.redis_url.as_str()).expect("redis url");
-        client.get_connection_manager().await.expect("redis connection")
+        client
+            .get_connection_manager()
+            .await
+            .expect("redis connection")
     }
 
     /// The shared servers (to stop or restart them in fault tests).
@@ -70,7 +79,9 @@ impl TestEnv {
 
 /// Connect to Postgres, driving the connection on a background task.
 pub async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("postgres connect");
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("postgres connect");
     tokio::spawn(async move {
         let _ = conn.await;
     });

@@ -32,15 +32,23 @@ impl Fake {
     pub async fn start() -> Self {
         let routes: Routes = Arc::default();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let app = axum::Router::new()
-            .fallback(handler)
-            .with_state(AppState { routes: routes.clone(), hits: hits.clone() });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
+        let app = axum::Router::new().fallback(handler).with_state(AppState {
+            routes: routes.clone(),
+            hits: hits.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake");
         let addr = listener.local_addr().expect("addr");
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { addr, routes, hits, task }
+        Self {
+            addr,
+            routes,
+            hits,
+            task,
+        }
     }
 
     /// The base URL to give as `SLEEPER_API_BASE_URL`.
@@ -50,12 +58,20 @@ impl Fake {
 
     /// Serve `body` with `status` at `/v1<path>` (path without query).
     pub fn set(&self, path: &str, status: u16, body: Vec<u8>) {
-        self.routes.lock().expect("routes").insert(format!("/v1{path}"), (status, body));
+        self.routes
+            .lock()
+            .expect("routes")
+            .insert(format!("/v1{path}"), (status, body));
     }
 
     /// How many requests `/v1<path>` received.
     pub fn hits(&self, path: &str) -> usize {
-        self.hits.lock().expect("hits").get(&format!("/v1{path}")).copied().unwrap_or(0)
+        self.hits
+            .lock()
+            .expect("hits")
+            .get(&format!("/v1{path}"))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -67,7 +83,12 @@ impl Drop for Fake {
 
 async fn handler(State(state): State<AppState>, uri: Uri) -> Response {
     let path = uri.path().to_string();
-    *state.hits.lock().expect("hits").entry(path.clone()).or_default() += 1;
+    *state
+        .hits
+        .lock()
+        .expect("hits")
+        .entry(path.clone())
+        .or_default() += 1;
     let found = state.routes.lock().expect("routes").get(&path).cloned();
     let (status, body) = found.unwrap_or((404, b"null".to_vec()));
     Response::builder()

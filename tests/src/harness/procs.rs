@@ -51,12 +51,17 @@ impl Bin {
         let log = tempfile::NamedTempFile::new().expect("log file");
         let mut cmd = self.command(args, vars);
         cmd.stdout(Stdio::null()).stderr(log.reopen().expect("log"));
-        Proc { child: cmd.spawn().expect("spawning binary"), log }
+        Proc {
+            child: cmd.spawn().expect("spawning binary"),
+            log,
+        }
     }
 
     fn command(&self, args: &[&str], vars: &[(String, String)]) -> Command {
         let mut cmd = Command::new(&self.path);
-        cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in vars {
             cmd.env(k, v);
         }

@@ -82,7 +82,12 @@ fn postgres_user() -> Option<RunAs> {
     if pw.is_null() {
         panic!("running as root, and Postgres refuses root: create the `postgres` user (apt-get install postgresql creates it)");
     }
-    Some(unsafe { RunAs { uid: (*pw).pw_uid, gid: (*pw).pw_gid } })
+    Some(unsafe {
+        RunAs {
+            uid: (*pw).pw_uid,
+            gid: (*pw).pw_gid,
+        }
+    })
 }
 
 fn chown(path: &Path, who: &Option<RunAs>) {
@@ -95,10 +100,13 @@ fn chown(path: &Path, who: &Option<RunAs>) {
 /// Spawn with `PR_SET_PDEATHSIG` from a thread that lives as long as the process
 /// (the signal fires when the *thread* that forked exits).
 fn spawn_detached(mut cmd: Command) -> std::io::Result<Child> {
-    static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>>> =
-        OnceLock::new();
+    static SPAWNER: OnceLock<
+        Mutex<std::sync::mpsc::Sender<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>>,
+    > = OnceLock::new();
     let tx = SPAWNER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>();
+        let (tx, rx) =
+            std::sync::mpsc::channel::<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>(
+            );
         std::thread::spawn(move || {
             for (mut cmd, reply) in rx {
                 let _ = reply.send(cmd.spawn());
@@ -113,7 +121,10 @@ fn spawn_detached(mut cmd: Command) -> std::io::Result<Child> {
         });
     }
     let (reply_tx, reply_rx) = std::sync::mpsc::channel();
-    tx.lock().expect("spawner").send((cmd, reply_tx)).expect("spawner thread");
+    tx.lock()
+        .expect("spawner")
+        .send((cmd, reply_tx))
+        .expect("spawner thread");
     reply_rx.recv().expect("spawner reply")
 }
 
@@ -132,7 +143,11 @@ fn wait_for_port(port: u16, what: &str, log: &Path) {
 fn scratch_dir(prefix: &str) -> PathBuf {
     let base = std::env::temp_dir().join("sleeper-sync-tests");
     std::fs::create_dir_all(&base).expect("temp dir");
-    let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(&base).expect("temp dir").keep();
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&base)
+        .expect("temp dir")
+        .keep();
     // Postgres (as user postgres) must be able to reach into it.
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755));
@@ -150,7 +165,10 @@ pub struct RedisOptions {
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        Self { password: "test-redis-pw".into(), aof: false }
+        Self {
+            password: "test-redis-pw".into(),
+            aof: false,
+        }
     }
 }
 
@@ -165,7 +183,12 @@ pub struct RedisServer {
 impl RedisServer {
     /// Start a server on a free port.
     pub fn start(options: RedisOptions) -> Self {
-        let server = Self { port: free_port(), dir: scratch_dir("redis-"), options, pid: Mutex::new(None) };
+        let server = Self {
+            port: free_port(),
+            dir: scratch_dir("redis-"),
+            options,
+            pid: Mutex::new(None),
+        };
         server.launch();
         server
     }
@@ -174,16 +197,27 @@ impl RedisServer {
         let bin = find_binary("redis-server", &[], "apt-get install -y redis-server");
         let log = self.dir.join("redis.log");
         let mut cmd = Command::new(bin);
-        cmd.arg("--port").arg(self.port.to_string())
-            .arg("--bind").arg("127.0.0.1")
-            .arg("--dir").arg(&self.dir)
-            .arg("--requirepass").arg(&self.options.password)
-            .arg("--save").arg("")
-            .arg("--maxmemory-policy").arg("noeviction")
-            .arg("--logfile").arg(&log)
-            .arg("--daemonize").arg("no");
+        cmd.arg("--port")
+            .arg(self.port.to_string())
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--dir")
+            .arg(&self.dir)
+            .arg("--requirepass")
+            .arg(&self.options.password)
+            .arg("--save")
+            .arg("")
+            .arg("--maxmemory-policy")
+            .arg("noeviction")
+            .arg("--logfile")
+            .arg(&log)
+            .arg("--daemonize")
+            .arg("no");
         if self.options.aof {
-            cmd.arg("--appendonly").arg("yes").arg("--appendfsync").arg("everysec");
+            cmd.arg("--appendonly")
+                .arg("yes")
+                .arg("--appendfsync")
+                .arg("everysec");
         } else {
             cmd.arg("--appendonly").arg("no");
         }
@@ -205,7 +239,9 @@ impl RedisServer {
             unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             unregister(pid);
             let deadline = Instant::now() + Duration::from_secs(5);
-            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() && Instant::now() < deadline {
+            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && Instant::now() < deadline
+            {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -225,7 +261,11 @@ pub struct PostgresServer {
     pid: Mutex<Option<u32>>,
 }
 
-const PG_DIRS: &[&str] = &["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
+const PG_DIRS: &[&str] = &[
+    "/usr/lib/postgresql/17/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/15/bin",
+];
 
 impl PostgresServer {
     /// `initdb` a fresh cluster and start it.
@@ -237,14 +277,30 @@ impl PostgresServer {
         let who = postgres_user();
         chown(&dir, &who);
         let mut cmd = Command::new(&initdb);
-        cmd.arg("-D").arg(&data).arg("-U").arg("postgres").arg("--auth=trust").arg("-N").arg("-E").arg("UTF8")
+        cmd.arg("-D")
+            .arg(&data)
+            .arg("-U")
+            .arg("postgres")
+            .arg("--auth=trust")
+            .arg("-N")
+            .arg("-E")
+            .arg("UTF8")
             .arg("--locale=C");
         if let Some(u) = &who {
             cmd.uid(u.uid).gid(u.gid);
         }
         let out = cmd.output().expect("running initdb");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
-        let server = Self { port: free_port(), dir, bin_dir, pid: Mutex::new(None) };
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let server = Self {
+            port: free_port(),
+            dir,
+            bin_dir,
+            pid: Mutex::new(None),
+        };
         server.launch();
         server
     }
@@ -255,11 +311,28 @@ impl PostgresServer {
         let logfile = std::fs::File::create(&log).expect("pg log");
         chown(&log, &who);
         let mut cmd = Command::new(self.bin_dir.join("postgres"));
-        cmd.arg("-D").arg(self.dir.join("data"))
-            .arg("-p").arg(self.port.to_string())
-            .arg("-k").arg(&self.dir)
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off", "-c", "max_connections=400", "-c", "shared_buffers=128MB"])
+        cmd.arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-p")
+            .arg(self.port.to_string())
+            .arg("-k")
+            .arg(&self.dir)
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+            ])
+            .args([
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=400",
+                "-c",
+                "shared_buffers=128MB",
+            ])
             .stdout(Stdio::null())
             .stderr(logfile);
         if let Some(u) = &who {
@@ -272,7 +345,9 @@ impl PostgresServer {
         // Listening is not accepting yet: wait for a real session.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let out = Command::new(self.bin_dir.join("pg_isready")).args(["-h", "127.0.0.1", "-p", &self.port.to_string()]).output();
+            let out = Command::new(self.bin_dir.join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+                .output();
             if out.map(|o| o.status.success()).unwrap_or(false) {
                 break;
             }

@@ -18,13 +18,21 @@ async fn state_snapshot_lands_in_nfl_state_and_is_acked() {
     vars.push(("SLEEPER_API_BASE_URL".into(), fake.base_url()));
 
     let migrate = Bin::consumer().run(&["migrate"], &vars);
-    assert!(migrate.status.success(), "migrate failed: {}", migrate.stderr);
+    assert!(
+        migrate.status.success(),
+        "migrate failed: {}",
+        migrate.stderr
+    );
     let once = Bin::producer().run(&["once"], &vars);
     assert!(once.status.success(), "once failed: {}", once.stderr);
     assert_eq!(fake.hits("/state/nfl"), 1);
 
     let mut redis = env.redis().await;
-    let len: i64 = redis::cmd("XLEN").arg(&env.stream_key).query_async(&mut redis).await.unwrap();
+    let len: i64 = redis::cmd("XLEN")
+        .arg(&env.stream_key)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
     assert_eq!(len, 1, "one state event appended");
 
     let consumer = Bin::consumer().spawn(&["run"], &vars);
@@ -51,13 +59,24 @@ async fn state_snapshot_lands_in_nfl_state_and_is_acked() {
         async move { (pending(&mut r, &key, "projector").await == 0).then_some(()) }
     })
     .await;
-    let archived: i64 = pg.query_one("SELECT count(*) FROM pipeline.event_log WHERE scope = 'state/nfl' AND decodable", &[]).await.unwrap().get(0);
+    let archived: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM pipeline.event_log WHERE scope = 'state/nfl' AND decodable",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(archived, 1);
 
     // A second pass with nothing changed appends nothing.
     let again = Bin::producer().run(&["once"], &vars);
     assert!(again.status.success(), "{}", again.stderr);
-    let len: i64 = redis::cmd("XLEN").arg(&env.stream_key).query_async(&mut redis).await.unwrap();
+    let len: i64 = redis::cmd("XLEN")
+        .arg(&env.stream_key)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
     assert_eq!(len, 1, "unchanged snapshot not appended again");
     drop(consumer);
 }
@@ -68,26 +87,51 @@ async fn producer_once_with_redis_down_exits_1_with_one_line() {
     let mut vars = env.vars();
     let port = free_port();
     vars.retain(|(k, _)| k != "REDIS_URL");
-    vars.push(("REDIS_URL".into(), format!("redis://:sekrit-pw@127.0.0.1:{port}")));
+    vars.push((
+        "REDIS_URL".into(),
+        format!("redis://:sekrit-pw@127.0.0.1:{port}"),
+    ));
     let out = Bin::producer().run(&["once"], &vars);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", out.stderr);
-    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "one line expected, got: {}", out.stderr);
     assert!(lines[0].starts_with("sleeper-producer: "), "{}", lines[0]);
     assert!(lines[0].contains("redis"), "{}", lines[0]);
-    assert!(!out.stderr.contains("panicked") && !out.stderr.contains("backtrace"), "{}", out.stderr);
-    assert!(!out.stderr.contains("sekrit-pw"), "password leaked: {}", out.stderr);
+    assert!(
+        !out.stderr.contains("panicked") && !out.stderr.contains("backtrace"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("sekrit-pw"),
+        "password leaked: {}",
+        out.stderr
+    );
 }
 
 #[tokio::test]
 async fn bad_configuration_exits_2_naming_the_variable() {
     let env = TestEnv::new("bad_config").await;
     for (bin, command, var, value) in [
-        (Bin::producer(), "once", "SLEEPER_RATE_LIMIT_PER_MINUTE", "lots"),
+        (
+            Bin::producer(),
+            "once",
+            "SLEEPER_RATE_LIMIT_PER_MINUTE",
+            "lots",
+        ),
         (Bin::producer(), "once", "SLEEPER_LEAGUE_IDS", "12,abc"),
         (Bin::producer(), "run", "LOG_FORMAT", "xml"),
         (Bin::consumer(), "migrate", "CONSUMER_BATCH_SIZE", "0"),
-        (Bin::consumer(), "run", "DATABASE_URL", "mysql://root:pw@x/y"),
+        (
+            Bin::consumer(),
+            "run",
+            "DATABASE_URL",
+            "mysql://root:pw@x/y",
+        ),
     ] {
         let mut vars = env.vars();
         vars.retain(|(k, _)| k != var);
@@ -97,7 +141,11 @@ async fn bad_configuration_exits_2_naming_the_variable() {
         let lines: Vec<&str> = out.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{}", out.stderr);
         assert!(lines[0].contains(var), "{}", lines[0]);
-        assert!(!lines[0].contains(":pw@"), "password in config error: {}", lines[0]);
+        assert!(
+            !lines[0].contains(":pw@"),
+            "password in config error: {}",
+            lines[0]
+        );
     }
 }
 
@@ -114,34 +162,71 @@ async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
     let mut consumer = Bin::consumer().spawn(&["run"], &vars);
     let ready = format!("http://127.0.0.1:{port}/ready");
     eventually(Duration::from_secs(20), "consumer ready", || async {
-        http_get(&ready).await.filter(|(s, _)| *s == 200).map(|_| ())
+        http_get(&ready)
+            .await
+            .filter(|(s, _)| *s == 200)
+            .map(|_| ())
     })
     .await;
-    let (_, health) = http_get(&format!("http://127.0.0.1:{port}/health")).await.expect("health");
+    let (_, health) = http_get(&format!("http://127.0.0.1:{port}/health"))
+        .await
+        .expect("health");
     assert!(health.contains("ok"));
-    let (_, metrics) = http_get(&format!("http://127.0.0.1:{port}/metrics")).await.expect("metrics");
-    assert!(metrics.contains("sleeper_projection_batch_seconds"), "{metrics}");
+    let (_, metrics) = http_get(&format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("metrics");
+    assert!(
+        metrics.contains("sleeper_projection_batch_seconds"),
+        "{metrics}"
+    );
 
     redis.kill();
     let body = eventually(Duration::from_secs(20), "/ready 503", || async {
-        http_get(&ready).await.filter(|(s, _)| *s == 503).map(|(_, b)| b)
+        http_get(&ready)
+            .await
+            .filter(|(s, _)| *s == 503)
+            .map(|(_, b)| b)
     })
     .await;
     let json: serde_json::Value = serde_json::from_str(&body).expect("json body");
     assert_eq!(json["ready"], false);
     let checks = json["checks"].as_array().expect("checks");
-    let redis_check = checks.iter().find(|c| c["name"] == "redis").expect("a redis check");
+    let redis_check = checks
+        .iter()
+        .find(|c| c["name"] == "redis")
+        .expect("a redis check");
     assert_eq!(redis_check["ok"], false);
-    let pg_check = checks.iter().find(|c| c["name"] == "postgres").expect("a postgres check");
+    let pg_check = checks
+        .iter()
+        .find(|c| c["name"] == "postgres")
+        .expect("a postgres check");
     assert_eq!(pg_check["ok"], true);
-    assert!(!body.contains(&redis.options.password), "password in /ready: {body}");
-    assert!(consumer.is_running(), "consumer must survive a Redis outage");
+    assert!(
+        !body.contains(&redis.options.password),
+        "password in /ready: {body}"
+    );
+    assert!(
+        consumer.is_running(),
+        "consumer must survive a Redis outage"
+    );
 
     redis.restart();
-    eventually(Duration::from_secs(20), "ready again after redis returns", || async {
-        http_get(&ready).await.filter(|(s, _)| *s == 200).map(|_| ())
-    })
+    eventually(
+        Duration::from_secs(20),
+        "ready again after redis returns",
+        || async {
+            http_get(&ready)
+                .await
+                .filter(|(s, _)| *s == 200)
+                .map(|_| ())
+        },
+    )
     .await;
     let status = consumer.terminate(Duration::from_secs(10));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "SIGTERM exits 0 within 10 s; log:\n{}", consumer.log());
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "SIGTERM exits 0 within 10 s; log:\n{}",
+        consumer.log()
+    );
 }

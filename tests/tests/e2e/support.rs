@@ -14,7 +14,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -22,7 +25,10 @@ where
 /// GET a local URL: (status, body), or None when nothing answers.
 pub async fn http_get(url: &str) -> Option<(u16, String)> {
     sleeper_shared::telemetry::install_crypto_provider();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().ok()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .ok()?;
     let resp = client.get(url).send().await.ok()?;
     let status = resp.status().as_u16();
     Some((status, resp.text().await.unwrap_or_default()))
@@ -30,7 +36,12 @@ pub async fn http_get(url: &str) -> Option<(u16, String)> {
 
 /// The group's pending count (XPENDING summary).
 pub async fn pending(conn: &mut redis::aio::ConnectionManager, stream: &str, group: &str) -> i64 {
-    let v: redis::Value = redis::cmd("XPENDING").arg(stream).arg(group).query_async(conn).await.expect("xpending");
+    let v: redis::Value = redis::cmd("XPENDING")
+        .arg(stream)
+        .arg(group)
+        .query_async(conn)
+        .await
+        .expect("xpending");
     match v {
         redis::Value::Array(items) => match items.first() {
             Some(redis::Value::Int(n)) => *n,
