@@ -1,0 +1,264 @@
+//! Generates league chains: one league object per season, linked by
+//! `previous_league_id`, with members carried over (one leaves each season),
+//! a draft, a season of transactions and a regular-season schedule.
+
+use chrono::NaiveDate;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+use super::names::LEAGUE_WORDS;
+use super::{drafts, transactions, users, GenConfig};
+use crate::calendar::{et_to_ms, Phase, SeasonCalendar};
+use crate::ids::snowflake;
+use crate::world::{League, LeagueKind, LeagueSettings, Player, User};
+
+/// Starters then bench: 9 starting slots and 6 bench spots = 15 draft rounds.
+pub const ROSTER_POSITIONS: [&str; 15] = [
+    "QB", "RB", "RB", "WR", "WR", "TE", "FLEX", "K", "DEF", "BN", "BN", "BN", "BN", "BN", "BN",
+];
+
+/// The newest season's kind for chain `chain`: the last chains are the
+/// drafting and pre-draft ones, chain 0 always plays.
+fn chain_kind(config: &GenConfig, chain: usize) -> LeagueKind {
+    let from_end = config.leagues - 1 - chain;
+    if chain == 0 {
+        LeagueKind::InSeason
+    } else if from_end < config.drafting_leagues {
+        LeagueKind::Drafting
+    } else if from_end < config.drafting_leagues + config.pre_draft_leagues {
+        LeagueKind::PreDraft
+    } else {
+        LeagueKind::InSeason
+    }
+}
+
+/// Round-robin pairings (circle method) for `weeks` weeks.
+fn round_robin(rng: &mut StdRng, n: u32, weeks: u32) -> Vec<Vec<(u32, u32)>> {
+    let mut ids: Vec<u32> = (1..=n).collect();
+    ids.shuffle(rng);
+    (0..weeks)
+        .map(|w| {
+            let round = w as usize % (n as usize - 1);
+            let mut order = vec![ids[0]];
+            let rest = &ids[1..];
+            order.extend((0..rest.len()).map(|i| rest[(i + round) % rest.len()]));
+            (0..n as usize / 2)
+                .map(|i| (order[i], order[n as usize - 1 - i]))
+                .collect()
+        })
+        .collect()
+}
+
+fn hex32(rng: &mut StdRng) -> String {
+    format!("{:016x}{:016x}", rng.random::<u64>(), rng.random::<u64>())
+}
+
+/// When the draft of a league season starts.
+fn draft_start(rng: &mut StdRng, config: &GenConfig, season: i32, kind: LeagueKind) -> i64 {
+    match kind {
+        LeagueKind::Drafting => config.anchor_ms() - 20 * 60_000,
+        LeagueKind::PreDraft => config.anchor_ms() + 3 * 24 * 3_600_000,
+        LeagueKind::Complete | LeagueKind::InSeason => {
+            let day = NaiveDate::from_ymd_opt(season, 8, 20).unwrap_or_default();
+            et_to_ms(day.and_hms_opt(19, 0, 0).unwrap_or_default())
+                + rng.random_range(0..10) * 24 * 3_600_000
+        }
+    }
+}
+
+struct ChainState {
+    members: Vec<usize>,
+    name: String,
+    previous: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn league_season(
+    rng: &mut StdRng,
+    config: &GenConfig,
+    players: &[Player],
+    users: &mut Vec<User>,
+    chain: usize,
+    index: usize,
+    season: i32,
+    kind: LeagueKind,
+    state: &mut ChainState,
+) -> League {
+    let n = config.rosters_per_league;
+    let cal = SeasonCalendar::new(season, config.weeks);
+    let created_ms = et_to_ms(
+        NaiveDate::from_ymd_opt(season, 2, 1)
+            .unwrap_or_default()
+            .and_hms_opt(12, 0, 0)
+            .unwrap_or_default(),
+    ) + rng.random_range(0..40) * 24 * 3_600_000;
+    let league_num = snowflake(created_ms, rng.random_range(0..2048) * 2);
+    let league_id = league_num.to_string();
+
+    let mut owners = state.members.clone();
+    owners.shuffle(rng);
+    let departed_roster = rng.random_range(0..n as usize);
+    let departed = vec![owners[departed_roster]];
+    let commissioner = owners[(departed_roster + 1) % n as usize];
+    let mut co_owners = vec![None; n as usize];
+    if rng.random_bool(0.4) {
+        let extra = users.len();
+        users.push(users::new_user(rng, extra));
+        co_owners[rng.random_range(0..n as usize)] = Some(vec![extra]);
+    }
+
+    let playoff_week_start = config.weeks.saturating_sub(3).max(2);
+    let playoff_teams = if n >= 8 { 6 } else { 4 };
+    let start = draft_start(rng, config, season, kind);
+    let pick_interval_ms = match kind {
+        LeagueKind::Drafting | LeagueKind::PreDraft => i64::from(config.pick_interval_secs) * 1000,
+        _ => rng.random_range(30..120) * 1000,
+    };
+    let (draft, rosters) = drafts::generate(
+        rng,
+        players,
+        &owners,
+        drafts::DraftPlan {
+            draft_id: (league_num + 1).to_string(),
+            season,
+            rounds: ROSTER_POSITIONS.len() as u32,
+            start_ms: start,
+            pick_interval_ms,
+        },
+    );
+    // A league drafting in-season starts playing the week after its draft.
+    let start_week = match cal.phase(draft.end_ms()) {
+        Phase::Pre => 1,
+        Phase::Week(w) => w + 1,
+        Phase::Post => config.weeks,
+    }
+    .min(playoff_week_start - 1);
+
+    let settings = LeagueSettings {
+        waiver_budget: [100, 150, 200][rng.random_range(0..3)],
+        playoff_week_start,
+        playoff_teams,
+        trade_deadline: playoff_week_start.saturating_sub(3).max(1),
+        start_week,
+        daily_waivers_hour: rng.random_range(0..12),
+        waiver_type: [0, 2][rng.random_range(0..2)],
+        rec: [1.0, 0.5, 0.0][rng.random_range(0..3)],
+        taxi_slots: [0, 3][rng.random_range(0..2)],
+        reserve_slots: rng.random_range(0..5),
+    };
+    let (transactions, traded_picks) = transactions::generate(
+        rng,
+        transactions::TxContext {
+            players,
+            owners: &owners,
+            commissioner,
+            calendar: &cal,
+            settings: &settings,
+            last_week: playoff_week_start + if playoff_teams >= 6 { 2 } else { 1 },
+            after_ms: draft.end_ms(),
+            season,
+        },
+        rosters,
+    );
+    let season_end = cal.week_end_ms(config.weeks);
+    let bracket_id = snowflake(season_end - 40 * 24 * 3_600_000, rng.random_range(0..4096));
+    let overrides_id = snowflake(season_end - 30 * 24 * 3_600_000, rng.random_range(0..4096));
+    let schedule = round_robin(rng, n, playoff_week_start - start_week);
+
+    let league = League {
+        index,
+        chain,
+        league_id: league_id.clone(),
+        season,
+        name: state.name.clone(),
+        previous_league_id: state.previous.clone(),
+        kind,
+        owners: owners.clone(),
+        co_owners,
+        departed: departed.clone(),
+        commissioner,
+        settings,
+        roster_positions: ROSTER_POSITIONS.to_vec(),
+        bracket_id,
+        loser_bracket_id: bracket_id + rng.random_range(1..1 << 22),
+        bracket_overrides_id: overrides_id,
+        loser_bracket_overrides_id: overrides_id + rng.random_range(1..1 << 22),
+        avatar: hex32(rng),
+        shard: rng.random_range(1..1000),
+        created_ms,
+        draft,
+        transactions,
+        traded_picks,
+        null_players_roster: (kind == LeagueKind::Complete || rng.random_bool(0.3))
+            .then(|| rng.random_range(1..=n)),
+        roster_metadata: rng.random_bool(0.7),
+        schedule,
+    };
+
+    // Next season: the departed member is replaced by someone new.
+    state.previous = Some(league_id);
+    let newcomer = loop {
+        let u = rng.random_range(0..users.len());
+        if !state.members.contains(&u) {
+            break u;
+        }
+    };
+    state.members.retain(|m| !departed.contains(m));
+    state.members.push(newcomer);
+    league
+}
+
+pub fn generate(
+    rng: &mut StdRng,
+    config: &GenConfig,
+    players: &[Player],
+    users: &mut Vec<User>,
+) -> (Vec<League>, Vec<Vec<usize>>) {
+    let mut leagues = Vec::new();
+    let mut chains = Vec::new();
+    for chain in 0..config.leagues {
+        let length = rng.random_range(config.seasons.clone()) as i32;
+        let first = config.current_season - length + 1;
+        let a = LEAGUE_WORDS[rng.random_range(0..LEAGUE_WORDS.len())];
+        let b = LEAGUE_WORDS[rng.random_range(0..LEAGUE_WORDS.len())];
+        let mut pool: Vec<usize> = (0..users.len()).collect();
+        pool.shuffle(rng);
+        let mut state = ChainState {
+            members: pool[..config.rosters_per_league as usize].to_vec(),
+            name: format!("{a} {b} {}", chain + 1),
+            previous: None,
+        };
+        let mut indexes = Vec::new();
+        for season in first..=config.current_season {
+            let kind = if season < config.current_season {
+                LeagueKind::Complete
+            } else {
+                chain_kind(config, chain)
+            };
+            let index = leagues.len();
+            leagues.push(league_season(
+                rng, config, players, users, chain, index, season, kind, &mut state,
+            ));
+            indexes.push(index);
+        }
+        chains.push(indexes);
+    }
+    (leagues, chains)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn round_robin_pairs_everyone_once_per_week() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for week in round_robin(&mut rng, 12, 14) {
+            let mut seen: Vec<u32> = week.iter().flat_map(|&(a, b)| [a, b]).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (1..=12).collect::<Vec<_>>());
+        }
+    }
+}
