@@ -30,6 +30,9 @@ pub struct StreamLag {
     pub used_memory_bytes: u64,
 }
 
+/// One `XRANGE` reply entry: id and field/value pairs.
+type RangeEntry = (String, Vec<(String, Vec<u8>)>);
+
 /// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
 pub fn id_millis(id: &str) -> Option<i64> {
     id.split('-').next()?.parse().ok()
@@ -178,7 +181,7 @@ async fn first_after(
     } else {
         format!("({id}")
     };
-    let v: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+    let v: Vec<RangeEntry> = redis::cmd("XRANGE")
         .arg(stream)
         .arg(start)
         .arg("+")
@@ -200,7 +203,7 @@ async fn count_after(
     } else {
         format!("({id}")
     };
-    let v: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+    let v: Vec<RangeEntry> = redis::cmd("XRANGE")
         .arg(stream)
         .arg(start)
         .arg("+")

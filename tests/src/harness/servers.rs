@@ -99,10 +99,10 @@ fn chown(path: &Path, who: &Option<RunAs>) {
 
 /// Spawn with `PR_SET_PDEATHSIG` from a thread that lives as long as the process
 /// (the signal fires when the *thread* that forked exits).
+type SpawnRequest = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+
 fn spawn_detached(mut cmd: Command) -> std::io::Result<Child> {
-    static SPAWNER: OnceLock<
-        Mutex<std::sync::mpsc::Sender<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>>,
-    > = OnceLock::new();
+    static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<SpawnRequest>>> = OnceLock::new();
     let tx = SPAWNER.get_or_init(|| {
         let (tx, rx) =
             std::sync::mpsc::channel::<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>(
@@ -177,7 +177,7 @@ pub struct RedisServer {
     pub port: u16,
     pub dir: PathBuf,
     pub options: RedisOptions,
-    pid: Mutex<Option<u32>>,
+    child: Mutex<Option<Child>>,
 }
 
 impl RedisServer {
@@ -187,7 +187,7 @@ impl RedisServer {
             port: free_port(),
             dir: scratch_dir("redis-"),
             options,
-            pid: Mutex::new(None),
+            child: Mutex::new(None),
         };
         server.launch();
         server
@@ -224,7 +224,7 @@ impl RedisServer {
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         let child = spawn_detached(cmd).expect("spawning redis-server");
         register(child.id(), self.dir.clone());
-        *self.pid.lock().expect("pid") = Some(child.id());
+        *self.child.lock().expect("child") = Some(child);
         wait_for_port(self.port, "redis-server", &log);
     }
 
@@ -235,15 +235,10 @@ impl RedisServer {
 
     /// SIGKILL the server (a crash). Its data directory stays for [`RedisServer::restart`].
     pub fn kill(&self) {
-        if let Some(pid) = self.pid.lock().expect("pid").take() {
-            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-            unregister(pid);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        if let Some(mut child) = self.child.lock().expect("child").take() {
+            unregister(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
@@ -258,7 +253,7 @@ pub struct PostgresServer {
     pub port: u16,
     pub dir: PathBuf,
     bin_dir: PathBuf,
-    pid: Mutex<Option<u32>>,
+    child: Mutex<Option<Child>>,
 }
 
 const PG_DIRS: &[&str] = &[
@@ -299,7 +294,7 @@ impl PostgresServer {
             port: free_port(),
             dir,
             bin_dir,
-            pid: Mutex::new(None),
+            child: Mutex::new(None),
         };
         server.launch();
         server
@@ -340,7 +335,7 @@ impl PostgresServer {
         }
         let child = spawn_detached(cmd).expect("spawning postgres");
         register(child.id(), self.dir.clone());
-        *self.pid.lock().expect("pid") = Some(child.id());
+        *self.child.lock().expect("child") = Some(child);
         wait_for_port(self.port, "postgres", &log);
         // Listening is not accepting yet: wait for a real session.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -363,13 +358,11 @@ impl PostgresServer {
 
     /// Stop the server (fast shutdown) — an outage.
     pub fn stop(&self) {
-        if let Some(pid) = self.pid.lock().expect("pid").take() {
-            unsafe { libc::kill(pid as i32, libc::SIGINT) };
-            unregister(pid);
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while unsafe { libc::kill(pid as i32, 0) } == 0 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        if let Some(mut child) = self.child.lock().expect("child").take() {
+            unregister(child.id());
+            // SIGINT: fast shutdown (sessions are cut, data is safe).
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            let _ = child.wait();
         }
     }
 
