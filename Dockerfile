@@ -47,13 +47,14 @@ COPY --from=builder /out/sleeper-producer /out/sleeper-consumer /usr/local/bin/
 # uid/gid 65532 (`nonroot` in distroless); compose and Kubernetes run it with
 # a read-only root filesystem: the binaries write nothing to disk.
 USER 65532:65532
-# Inside a container the HTTP server must listen beyond loopback so Prometheus
-# and the orchestrator can reach it; each service overrides the port.
-ENV HTTP_ADDR=0.0.0.0:9101 \
-    LOG_FORMAT=json
+# HTTP_ADDR is left to the deployment: the long-running services set
+# 0.0.0.0:9100 (producer) / 0.0.0.0:9101 (consumer) so Prometheus and probes
+# reach them; one-shot commands (migrate, status, ...) then serve no HTTP.
+ENV LOG_FORMAT=json
 EXPOSE 9100 9101
-# `health` asks this container's own /health on HTTP_ADDR; the producer
-# service overrides it with `sleeper-producer health`.
+# `health` asks this container's own /health on HTTP_ADDR (loopback for a
+# wildcard address); compose and Swarm override it for the producer with
+# `sleeper-producer health`.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/sleeper-consumer", "health"]
 CMD ["/usr/local/bin/sleeper-consumer", "run"]
