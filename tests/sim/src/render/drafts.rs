@@ -59,6 +59,15 @@ pub fn draft(m: &Moment, l: &League) -> Value {
     })
 }
 
+/// The draft as `/league/{id}/drafts` lists it: without `slot_to_roster_id`.
+pub fn listed(m: &Moment, l: &League) -> Value {
+    let mut v = draft(m, l);
+    if let Value::Object(map) = &mut v {
+        map.remove("slot_to_roster_id");
+    }
+    v
+}
+
 pub fn picks(m: &Moment, l: &League) -> Value {
     let world = m.world;
     let rows = m

@@ -62,7 +62,7 @@ pub fn render(m: &Moment, endpoint: &Endpoint) -> Option<Value> {
         Endpoint::TradedPicks(id) => league(id).map(|l| moves::traded_picks(m, l)),
         Endpoint::WinnersBracket(id) => league(id).map(|l| matchups::bracket(m, l, true)),
         Endpoint::LosersBracket(id) => league(id).map(|l| matchups::bracket(m, l, false)),
-        Endpoint::LeagueDrafts(id) => league(id).map(|l| Value::Array(vec![drafts::draft(m, l)])),
+        Endpoint::LeagueDrafts(id) => league(id).map(|l| Value::Array(vec![drafts::listed(m, l)])),
         Endpoint::Draft(id) => draft(id).map(|l| drafts::draft(m, l)),
         Endpoint::DraftPicks(id) => draft(id).map(|l| drafts::picks(m, l)),
         Endpoint::DraftTradedPicks(id) => draft(id).map(drafts::traded_picks),

@@ -3,9 +3,10 @@
 use serde_json::{json, Map, Value};
 
 use crate::timeline::Moment;
-use crate::world::{League, TradedPick, TxKind};
+use crate::world::{League, TradedPick};
 
-fn pick(p: &TradedPick, league_id: Option<&str>) -> Value {
+/// A traded pick; inside a trade it also carries `league_id`, null in real data.
+fn pick(p: &TradedPick, in_trade: bool) -> Value {
     let mut v = json!({
         "round": p.round,
         "season": p.season.to_string(),
@@ -13,9 +14,7 @@ fn pick(p: &TradedPick, league_id: Option<&str>) -> Value {
         "owner_id": p.owner_id,
         "previous_owner_id": p.previous_owner_id,
     });
-    if let (Some(id), Value::Object(map)) = (league_id, &mut v) {
-        // Inside a trade the pick carries `league_id`, null in real data.
-        let _ = id;
+    if let (true, Value::Object(map)) = (in_trade, &mut v) {
         map.insert("league_id".into(), Value::Null);
     }
     v
@@ -40,7 +39,7 @@ pub fn transactions(m: &Moment, l: &League, round: u32) -> Value {
         .filter(|t| t.leg == round && t.status_updated_ms <= m.now)
         .collect();
     // Newest first, as the real endpoint lists them.
-    rows.sort_by(|a, b| (b.created_ms, b.id).cmp(&(a.created_ms, a.id)));
+    rows.sort_by_key(|t| std::cmp::Reverse((t.created_ms, t.id)));
     let out = rows
         .into_iter()
         .map(|t| {
@@ -61,7 +60,7 @@ pub fn transactions(m: &Moment, l: &League, round: u32) -> Value {
                 "created": t.created_ms,
                 "settings": if settings.is_empty() { Value::Null } else { Value::Object(settings) },
                 "leg": t.leg,
-                "draft_picks": t.draft_picks.iter().map(|p| pick(p, Some(&l.league_id))).collect::<Vec<_>>(),
+                "draft_picks": t.draft_picks.iter().map(|p| pick(p, true)).collect::<Vec<_>>(),
                 "creator": m.world.users[t.creator].user_id,
                 "transaction_id": t.id.to_string(),
                 "adds": moves(m, &t.adds),
@@ -73,7 +72,6 @@ pub fn transactions(m: &Moment, l: &League, round: u32) -> Value {
             })
         })
         .collect();
-    debug_assert!(TxKind::Trade.as_str() == "trade");
     Value::Array(out)
 }
 
@@ -89,7 +87,7 @@ pub fn traded_picks(m: &Moment, l: &League) -> Value {
                 .filter(|(at, _)| *at <= m.now)
                 .map(|(_, p)| p),
         )
-        .map(|p| pick(p, None))
+        .map(|p| pick(p, false))
         .collect();
     Value::Array(rows)
 }
