@@ -7,6 +7,7 @@
 //! only, never on how many requests came before.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::calendar::{window_progress, Phase, SeasonCalendar, Slot};
 use crate::noise::{self, tag};
@@ -384,15 +385,28 @@ impl<'a> Moment<'a> {
         rows
     }
 
-    /// Records over the regular-season weeks finished by `now`.
-    pub fn standings(&self, league: &League) -> Vec<Record> {
+    /// Records over the regular-season weeks finished by `now`. They only
+    /// change when a week ends, so they are memoized per (league, weeks
+    /// finished): the rosters endpoint needs them on every request.
+    pub fn standings(&self, league: &League) -> Arc<Vec<Record>> {
+        let cal = self.calendar(league.season);
+        let finished = (league.settings.start_week..league.settings.playoff_week_start)
+            .take_while(|&w| self.plays(league, w) && self.now >= cal.week_end_ms(w))
+            .count() as u32;
+        let key = (league.index, finished);
+        if let Some(hit) = self.world.standings_memo(key) {
+            return hit;
+        }
+        let records = Arc::new(self.compute_standings(league, finished));
+        self.world.remember_standings(key, records.clone());
+        records
+    }
+
+    fn compute_standings(&self, league: &League, finished: u32) -> Vec<Record> {
         let n = league.owners.len();
         let mut records = vec![Record::default(); n];
-        let cal = self.calendar(league.season);
-        for week in league.settings.start_week..league.settings.playoff_week_start {
-            if !self.plays(league, week) || self.now < cal.week_end_ms(week) {
-                break;
-            }
+        let start = league.settings.start_week;
+        for week in start..start + finished {
             let rows = self.week_rows(league, week);
             let slots = self.week_slots(league.season, week);
             for row in &rows {

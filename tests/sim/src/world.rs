@@ -7,9 +7,11 @@
 //! so the same (seed, time) always gives the same bodies.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::calendar::SeasonCalendar;
 use crate::generate::GenConfig;
+use crate::timeline::Record;
 
 /// The 32 NFL team codes; also the player ids of the team defences.
 pub const NFL_TEAMS: [&str; 32] = [
@@ -261,6 +263,9 @@ pub struct World {
     /// Per league chain, indexes into `leagues`, oldest season first.
     pub chains: Vec<Vec<usize>>,
     index: Index,
+    /// Standings per (league index, regular-season weeks finished): derived
+    /// data, memoized because every rosters body needs them.
+    standings: Mutex<HashMap<(usize, u32), Arc<Vec<Record>>>>,
 }
 
 impl World {
@@ -290,7 +295,23 @@ impl World {
             leagues,
             chains,
             index,
+            standings: Mutex::default(),
         }
+    }
+
+    pub(crate) fn standings_memo(&self, key: (usize, u32)) -> Option<Arc<Vec<Record>>> {
+        self.standings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned()
+    }
+
+    pub(crate) fn remember_standings(&self, key: (usize, u32), records: Arc<Vec<Record>>) {
+        self.standings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, records);
     }
 
     pub fn current_season(&self) -> i32 {

@@ -2,7 +2,7 @@
 //! draft, and a snake draft of best-available players under position caps.
 //! The picks are also the rosters the season starts from.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -63,18 +63,16 @@ pub fn generate(
 
     // About one roster in eight never drafts a kicker: its K slot stays "0".
     let skips_kicker: Vec<bool> = (0..n).map(|_| rng.random_bool(0.12)).collect();
-    let mut pool: Vec<usize> = (0..players.len())
+    // Best available with some noise, so drafts differ between leagues.
+    let mut scored: Vec<(f64, usize)> = (0..players.len())
         .filter(|&i| players[i].team.is_some() && is_fantasy(players[i].position))
+        .map(|i| (players[i].quality + rng.random::<f64>() * 0.15, i))
         .collect();
-    let jitter: HashMap<usize, f64> = pool
-        .iter()
-        .map(|&i| (i, rng.random::<f64>() * 0.15))
-        .collect();
-    pool.sort_by(|a, b| {
-        (players[*b].quality + jitter[b]).total_cmp(&(players[*a].quality + jitter[a]))
-    });
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let pool: Vec<usize> = scored.into_iter().map(|(_, i)| i).collect();
 
-    let mut taken = HashSet::new();
+    // Flat vectors, not sets: this loop runs for every pick of every draft.
+    let mut taken = vec![false; players.len()];
     let mut counts: Vec<HashMap<&str, u32>> = vec![HashMap::new(); n as usize];
     let mut rosters = vec![Vec::new(); n as usize];
     let mut picks = Vec::new();
@@ -91,17 +89,17 @@ pub fn generate(
             let fits = |&&i: &&usize| {
                 let pos = players[i].position;
                 let kd = matches!(pos, "K" | "DEF");
-                !taken.contains(&i)
+                !taken[i]
                     && counts[r].get(pos).copied().unwrap_or(0) < cap(pos, skips_kicker[r])
                     && (late || !kd)
             };
             let choice = pool
                 .iter()
                 .find(fits)
-                .or_else(|| pool.iter().find(|i| !taken.contains(*i)))
+                .or_else(|| pool.iter().find(|&&i| !taken[i]))
                 .copied();
             let Some(player) = choice else { break };
-            taken.insert(player);
+            taken[player] = true;
             *counts[r].entry(players[player].position).or_default() += 1;
             rosters[r].push(player);
             let pick_no = picks.len() as u32 + 1;

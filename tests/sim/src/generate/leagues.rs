@@ -78,6 +78,7 @@ fn league_season(
     rng: &mut StdRng,
     config: &GenConfig,
     players: &[Player],
+    ranked: &[usize],
     users: &mut Vec<User>,
     chain: usize,
     index: usize,
@@ -151,6 +152,7 @@ fn league_season(
         rng,
         transactions::TxContext {
             players,
+            ranked,
             owners: &owners,
             commissioner,
             calendar: &cal,
@@ -215,6 +217,11 @@ pub fn generate(
     players: &[Player],
     users: &mut Vec<User>,
 ) -> (Vec<League>, Vec<Vec<usize>>) {
+    // Computed once: every season's free-agent search walks it best first.
+    let mut ranked: Vec<usize> = (0..players.len())
+        .filter(|&i| players[i].team.is_some() && super::is_fantasy(players[i].position))
+        .collect();
+    ranked.sort_by(|&a, &b| players[b].quality.total_cmp(&players[a].quality));
     let mut leagues = Vec::new();
     let mut chains = Vec::new();
     for chain in 0..config.leagues {
@@ -238,7 +245,7 @@ pub fn generate(
             };
             let index = leagues.len();
             leagues.push(league_season(
-                rng, config, players, users, chain, index, season, kind, &mut state,
+                rng, config, players, &ranked, users, chain, index, season, kind, &mut state,
             ));
             indexes.push(index);
         }

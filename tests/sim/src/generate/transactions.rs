@@ -9,13 +9,14 @@ use std::collections::HashSet;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::players::is_fantasy;
 use crate::calendar::SeasonCalendar;
 use crate::ids::snowflake;
 use crate::world::{LeagueSettings, Player, TradedPick, Transaction, TxKind};
 
 pub struct TxContext<'a> {
     pub players: &'a [Player],
+    /// Draftable players (fantasy position, with a team), best first.
+    pub ranked: &'a [usize],
     pub owners: &'a [usize],
     pub commissioner: usize,
     pub calendar: &'a SeasonCalendar,
@@ -37,7 +38,8 @@ enum Action {
 struct Sim<'a> {
     ctx: TxContext<'a>,
     rosters: Vec<Vec<usize>>,
-    rostered: HashSet<usize>,
+    /// Indexed by player: a flat vector keeps the free-agent search cheap.
+    rostered: Vec<bool>,
     traded_future: HashSet<(u32, u32)>,
     out: Vec<Transaction>,
     traded_picks: Vec<(i64, TradedPick)>,
@@ -55,14 +57,14 @@ impl Sim<'_> {
 
     /// A good free agent, drawn from the best few available.
     fn free_agent(&self, rng: &mut StdRng) -> Option<usize> {
-        let mut best: Vec<usize> = (0..self.ctx.players.len())
-            .filter(|&i| {
-                let p = &self.ctx.players[i];
-                p.team.is_some() && is_fantasy(p.position) && !self.rostered.contains(&i)
-            })
+        let best: Vec<usize> = self
+            .ctx
+            .ranked
+            .iter()
+            .copied()
+            .filter(|&i| !self.rostered[i])
+            .take(12)
             .collect();
-        best.sort_by(|&a, &b| self.quality(b).total_cmp(&self.quality(a)));
-        best.truncate(12);
         (!best.is_empty()).then(|| best[rng.random_range(0..best.len())])
     }
 
@@ -87,12 +89,12 @@ impl Sim<'_> {
 
     fn add(&mut self, player: usize, roster: u32) {
         self.rosters[roster as usize - 1].push(player);
-        self.rostered.insert(player);
+        self.rostered[player] = true;
     }
 
     fn drop_player(&mut self, player: usize, roster: u32) {
         self.rosters[roster as usize - 1].retain(|&p| p != player);
-        self.rostered.remove(&player);
+        self.rostered[player] = false;
     }
 
     fn base(&mut self, kind: TxKind, leg: u32, at: i64, roster: u32) -> Transaction {
@@ -239,7 +241,10 @@ pub fn generate(
     ctx: TxContext<'_>,
     rosters: Vec<Vec<usize>>,
 ) -> (Vec<Transaction>, Vec<(i64, TradedPick)>) {
-    let rostered = rosters.iter().flatten().copied().collect();
+    let mut rostered = vec![false; ctx.players.len()];
+    for &p in rosters.iter().flatten() {
+        rostered[p] = true;
+    }
     let first_leg = ctx.settings.start_week;
     let last_leg = ctx.last_week;
     let mut sim = Sim {
