@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 
 use sleeper_shared::envelope::DecodeError;
-use sleeper_shared::stream::FIELD_ENVELOPE;
+use sleeper_shared::stream::{FIELD_ENVELOPE, FIELD_ORIG_ID};
 use sleeper_shared::{Envelope, Kind, Scope};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Transaction};
@@ -124,8 +124,18 @@ fn kind_hint(entry: &Entry) -> Option<Kind> {
     entry.text("kind").and_then(|k| k.parse().ok())
 }
 
+/// The event's version: its original stream id. A requeued dead letter
+/// carries it in `orig_id`; anything else is its own id.
+pub fn version_of(entry: &Entry) -> StreamId {
+    entry
+        .text(FIELD_ORIG_ID)
+        .and_then(|s| s.parse::<StreamId>().ok())
+        .or_else(|| entry.id.parse::<StreamId>().ok())
+        .unwrap_or_default()
+}
+
 fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
-    let id = entry.id.parse::<StreamId>().unwrap_or_default();
+    let id = version_of(entry);
     let env = if entry.deliveries > max_deliveries {
         Err((
             "max_deliveries",

@@ -13,6 +13,8 @@
 //! - `ack`       — XACK, and dead letters (XADD to the DLQ + XACK in one MULTI)
 //! - `projector` — the stepping loop (`process_once`) and `run`
 //! - `migrate`   — the embedded migrations and their runner
+//! - `trim`      — retention (XTRIM MINID below every group's safe id) and idle consumer names
+//! - `dlq`, `status` — the `dlq` and `status` commands
 //! - `stream_id` — stream ids as versions
 //! - `metrics`, `app` — metrics, connections and readiness checks
 
@@ -21,10 +23,13 @@ pub mod app;
 pub mod archive;
 pub mod batch;
 pub mod config;
+pub mod dlq;
 pub mod metrics;
 pub mod migrate;
 pub mod project;
 pub mod projector;
 pub mod read;
+pub mod status;
 pub mod stream_id;
+pub mod trim;
 pub mod write;

@@ -10,6 +10,7 @@ use sleeper_consumer::metrics::ConsumerMetrics;
 use sleeper_consumer::migrate::{migrate, PROJECTION_SCHEMA};
 use sleeper_consumer::projector::Projector;
 use sleeper_consumer::read::{ensure_group, Reader};
+use sleeper_consumer::{dlq, status};
 use sleeper_shared::config::{ConfigError, Env};
 use sleeper_shared::redis_conn;
 use sleeper_shared::telemetry::{self, Check, RedisCheck};
@@ -32,8 +33,42 @@ enum Command {
     Run,
     /// Apply migrations, then exit.
     Migrate,
+    /// Stream length, groups, lag (events, seconds), pending, DLQ, archive.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect and handle dead letters.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
     /// Exit 0 if this host's /health answers (container healthcheck).
     Health,
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// List dead letters (oldest first).
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one dead letter in full.
+    Show { id: String },
+    /// Put dead letters back on the stream, keeping their original id as version.
+    Requeue {
+        /// The DLQ id (from `dlq list`).
+        id: Option<String>,
+        /// Requeue every dead letter.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+    /// Delete a dead letter (the archive keeps the event).
+    Discard { id: String },
 }
 
 fn main() -> ExitCode {
@@ -41,7 +76,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Run);
     let default_http = match command {
         Command::Run | Command::Health => Some("127.0.0.1:9101"),
-        Command::Migrate => None,
+        Command::Migrate | Command::Status { .. } | Command::Dlq { .. } => None,
     };
     let config = match ConsumerConfig::load(&Env::from_process(), default_http) {
         Ok(c) => c,
@@ -88,6 +123,99 @@ async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => run(config).await,
+        Command::Status { json } => {
+            let mut redis = redis_conn::managed(&config.common.redis_url).await?;
+            let pg = app::connect(&config).await.ok();
+            let now = chrono::Utc::now().timestamp_millis();
+            let status = status::read(&mut redis, &config.keys(), pg.as_ref(), now)
+                .await
+                .map_err(|e| anyhow::anyhow!(redis_conn::describe(&config.common.redis_url, &e)))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", status.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dlq { action } => dlq_command(action, &config).await,
+    }
+}
+
+async fn dlq_command(action: DlqAction, config: &ConsumerConfig) -> anyhow::Result<ExitCode> {
+    let keys = config.keys();
+    let mut redis = redis_conn::managed(&config.common.redis_url).await?;
+    let describe =
+        |e: redis::RedisError| anyhow::anyhow!(redis_conn::describe(&config.common.redis_url, &e));
+    match action {
+        DlqAction::List { limit, json } => {
+            let letters = dlq::list(&mut redis, &keys, limit)
+                .await
+                .map_err(describe)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&letters)?);
+            } else {
+                println!(
+                    "{:<18} {:<18} {:<14} {:<36} {:<18} reason",
+                    "id", "orig_id", "kind", "scope", "code"
+                );
+                for d in &letters {
+                    println!(
+                        "{:<18} {:<18} {:<14} {:<36} {:<18} {}",
+                        d.id, d.orig_id, d.kind, d.scope, d.reason_code, d.reason
+                    );
+                }
+                println!("{} dead letter(s)", letters.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DlqAction::Show { id } => match dlq::get(&mut redis, &keys, &id).await.map_err(describe)? {
+            None => {
+                eprintln!("sleeper-consumer: no dead letter {id}");
+                Ok(ExitCode::from(1))
+            }
+            Some(d) => {
+                println!("id          {}\norig_id     {}\nkind        {}\nscope       {}\nconsumer    {}\nreason      {} ({})\nenvelope    {}",
+                    d.id, d.orig_id, d.kind, d.scope, d.consumer, d.reason, d.reason_code, d.envelope_summary(config.max_body_bytes));
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        DlqAction::Requeue { id, all } => {
+            let letters = match (id, all) {
+                (Some(id), false) => {
+                    match dlq::get(&mut redis, &keys, &id).await.map_err(describe)? {
+                        Some(d) => vec![d],
+                        None => {
+                            eprintln!("sleeper-consumer: no dead letter {id}");
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+                (None, true) => dlq::list(&mut redis, &keys, usize::MAX >> 1)
+                    .await
+                    .map_err(describe)?,
+                _ => {
+                    eprintln!("sleeper-consumer: dlq requeue needs an ID or --all");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            for d in &letters {
+                let new_id = dlq::requeue(&mut redis, &keys, d).await.map_err(describe)?;
+                println!("requeued {} (version {}) as {new_id}", d.id, d.orig_id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DlqAction::Discard { id } => {
+            if dlq::discard(&mut redis, &keys, &id)
+                .await
+                .map_err(describe)?
+            {
+                println!("discarded {id}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("sleeper-consumer: no dead letter {id}");
+                Ok(ExitCode::from(1))
+            }
+        }
     }
 }
 

@@ -16,6 +16,10 @@ use crate::batch::{self, Disposition};
 use crate::config::ConsumerConfig;
 use crate::metrics::ConsumerMetrics;
 use crate::read::{Entry, Reader};
+use crate::trim::{self, TrimDecision};
+
+/// How often the stream is trimmed and idle consumer names are removed.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,10 +180,15 @@ impl Projector {
     pub async fn run(&mut self, cancel: &CancellationToken) {
         let mut backoff = Duration::from_millis(100);
         let mut last_metrics = Instant::now() - Duration::from_secs(60);
+        let mut last_maintenance = Instant::now();
         while !cancel.is_cancelled() {
             if last_metrics.elapsed() >= Duration::from_secs(5) {
                 self.refresh_gauges().await;
                 last_metrics = Instant::now();
+            }
+            if last_maintenance.elapsed() >= MAINTENANCE_EVERY {
+                self.maintain().await;
+                last_maintenance = Instant::now();
             }
             match self.process_once().await {
                 Outcome::Projected(n) => {
@@ -200,6 +209,41 @@ impl Projector {
         // Owed acks are worth one last try: otherwise the batch is redelivered (harmless).
         if let Some(owed) = self.owed.take() {
             let _ = self.settle(&owed).await;
+        }
+    }
+
+    /// Trim the stream (rule 7) and forget idle consumer names. Failures are
+    /// logged and retried at the next interval: neither is urgent.
+    pub async fn maintain(&mut self) {
+        let now = chrono::Utc::now().timestamp_millis();
+        match trim::trim(
+            &mut self.redis,
+            self.keys.stream(),
+            &self.config.trim_groups,
+            &self.config.group,
+            self.config.retention,
+            now,
+        )
+        .await
+        {
+            Ok(TrimDecision::Trimmed { below, removed }) if removed > 0 => {
+                tracing::info!(below = %below, removed, "trimmed the stream")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %describe(&self.config.common.redis_url, &e), "trim failed")
+            }
+        }
+        if let Err(e) = trim::remove_idle_consumers(
+            &mut self.redis,
+            self.keys.stream(),
+            &self.config.group,
+            &self.config.consumer_name,
+            self.config.idle_remove,
+        )
+        .await
+        {
+            tracing::warn!(error = %describe(&self.config.common.redis_url, &e), "removing idle consumers failed");
         }
     }
 

@@ -31,7 +31,7 @@ pub struct StreamLag {
 }
 
 /// One `XRANGE` reply entry: id and field/value pairs.
-type RangeEntry = (String, Vec<(String, Vec<u8>)>);
+pub type RangeEntry = (String, Vec<(String, Vec<u8>)>);
 
 /// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
 pub fn id_millis(id: &str) -> Option<i64> {

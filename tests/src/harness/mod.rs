@@ -1,6 +1,7 @@
 //! The harness: see the crate docs.
 
 pub mod env;
+pub mod events;
 pub mod fake;
 pub mod fixtures;
 pub mod procs;

@@ -46,10 +46,19 @@ impl Bin {
         }
     }
 
-    /// Start in the background; killed when the [`Proc`] drops.
+    /// Start in the background; killed when the [`Proc`] drops. Without an
+    /// explicit `HTTP_ADDR` it gets a free port (tests run in parallel, and
+    /// the default port would collide).
     pub fn spawn(&self, args: &[&str], vars: &[(String, String)]) -> Proc {
         let log = tempfile::NamedTempFile::new().expect("log file");
-        let mut cmd = self.command(args, vars);
+        let mut vars = vars.to_vec();
+        if !vars.iter().any(|(k, _)| k == "HTTP_ADDR") {
+            vars.push((
+                "HTTP_ADDR".into(),
+                format!("127.0.0.1:{}", super::servers::free_port()),
+            ));
+        }
+        let mut cmd = self.command(args, &vars);
         cmd.stdout(Stdio::null()).stderr(log.reopen().expect("log"));
         Proc {
             child: cmd.spawn().expect("spawning binary"),

@@ -1,5 +1,6 @@
 //! End-to-end tests against real Redis, real Postgres and the project's own
 //! binaries. One test binary, so the servers start once for all of them.
 
+mod consumer;
 mod skeleton;
 mod support;

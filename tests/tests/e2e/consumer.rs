@@ -1,0 +1,349 @@
+//! Consumer-group semantics: poison entries, the redelivery limit, requeue,
+//! version order across requeue, reclaiming a dead consumer's entries, and a
+//! Postgres outage.
+
+use std::time::Duration;
+
+use sleeper_tests::harness::events::{append, append_raw, state, xlen};
+use sleeper_tests::harness::servers::PostgresServer;
+use sleeper_tests::harness::{Bin, TestEnv};
+
+use crate::support::{eventually, pending};
+
+fn with(vars: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .cloned()
+        .collect();
+    v.extend(
+        extra
+            .iter()
+            .map(|(k, val)| (k.to_string(), val.to_string())),
+    );
+    v
+}
+
+async fn week(pg: &tokio_postgres::Client) -> Option<i32> {
+    pg.query_opt("SELECT week FROM sleeper.nfl_state", &[])
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.get(0))
+}
+
+async fn drained(env: &TestEnv) {
+    let mut r = env.redis().await;
+    eventually(Duration::from_secs(30), "every entry acked", || {
+        let mut r = r.clone();
+        let key = env.stream_key.clone();
+        async move {
+            let lag = sleeper_shared::lag::read(&mut r, &key, 0).await.ok()?;
+            let g = lag.groups.iter().find(|g| g.group == "projector")?;
+            (g.pending == 0 && g.lag_events == 0).then_some(())
+        }
+    })
+    .await;
+    let _ = pending(&mut r, &env.stream_key, "projector").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_entries_are_dead_lettered_with_reasons_and_the_batch_goes_on() {
+    let env = TestEnv::new("poison").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    let good = append(&mut r, &env.stream_key, &state(3)).await;
+    let garbage = append_raw(
+        &mut r,
+        &env.stream_key,
+        &[
+            ("kind", b"state"),
+            ("scope", b"state/nfl"),
+            ("env", &[0xc1, 0xff, 0x00, 0x13]),
+        ],
+    )
+    .await;
+    let mut wrong_shape = state(4);
+    wrong_shape.body = b"[1,2,3]".to_vec();
+    let shape_id = append(&mut r, &env.stream_key, &wrong_shape).await;
+    let mut wrong_types = state(5);
+    wrong_types.body = br#"{"week":"ten","season":"2025"}"#.to_vec();
+    append(&mut r, &env.stream_key, &wrong_types).await;
+    // A zstd bomb: 80 MB of zeros compresses to a few KB, above the 64 MB cap.
+    let bomb = sleeper_tests::harness::events::envelope(
+        sleeper_shared::Kind::State,
+        "state/nfl",
+        None,
+        &vec![b' '; 80 * 1024 * 1024],
+    );
+    append(&mut r, &env.stream_key, &bomb).await;
+    let mut mismatched = state(6);
+    mismatched.scope = "league/1/rosters".into();
+    append(&mut r, &env.stream_key, &mismatched).await;
+
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    let pg = env.pg().await;
+    assert_eq!(
+        week(&pg).await,
+        Some(3),
+        "the good event is projected, nothing else touched the table"
+    );
+    assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 5);
+
+    let list = Bin::consumer().run(&["dlq", "list", "--json"], &vars);
+    assert!(list.status.success(), "{}", list.stderr);
+    let letters: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let codes: Vec<&str> = letters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "malformed_envelope",
+            "payload_shape",
+            "payload_shape",
+            "too_large",
+            "scope_mismatch"
+        ]
+    );
+    assert_eq!(letters[0]["orig_id"], garbage.as_str());
+    assert_eq!(letters[1]["orig_id"], shape_id.as_str());
+    assert!(
+        letters[2]["reason"].as_str().unwrap().contains("week"),
+        "{}",
+        letters[2]["reason"]
+    );
+
+    // Every entry is archived exactly once, poison included.
+    let (total, undecodable): (i64, i64) = {
+        let row = pg
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE NOT decodable) FROM pipeline.event_log",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((total, undecodable), (6, 3));
+    let good_archived: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM pipeline.event_log WHERE stream_id = $1",
+            &[&good],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(good_archived, 1);
+    drop(consumer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivery_limit_dead_letters_and_requeue_projects_it() {
+    let env = TestEnv::new("redelivery").await;
+    let vars = with(
+        &env.vars(),
+        &[
+            ("CONSUMER_MAX_DELIVERIES", "2"),
+            ("CONSUMER_CLAIM_IDLE", "100ms"),
+        ],
+    );
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&env.stream_key)
+        .arg("projector")
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async::<()>(&mut r)
+        .await
+        .unwrap();
+    let id = append(&mut r, &env.stream_key, &state(7)).await;
+    // A consumer that "crashes" on it: delivered three times, never acked.
+    redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("projector")
+        .arg("crasher")
+        .arg("STREAMS")
+        .arg(&env.stream_key)
+        .arg(">")
+        .query_async::<redis::Value>(&mut r)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        redis::cmd("XCLAIM")
+            .arg(&env.stream_key)
+            .arg("projector")
+            .arg("crasher")
+            .arg(0)
+            .arg(&id)
+            .query_async::<redis::Value>(&mut r)
+            .await
+            .unwrap();
+    }
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    let pg = env.pg().await;
+    assert_eq!(week(&pg).await, None, "dead-lettered unread: not projected");
+    let list = Bin::consumer().run(&["dlq", "list", "--json"], &vars);
+    let letters: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    assert_eq!(letters[0]["reason_code"], "max_deliveries");
+    assert_eq!(letters[0]["orig_id"], id.as_str());
+
+    let requeue = Bin::consumer().run(&["dlq", "requeue", "--all"], &vars);
+    assert!(requeue.status.success(), "{}", requeue.stderr);
+    eventually(
+        Duration::from_secs(20),
+        "requeued event projected",
+        || async { (week(&pg).await == Some(7)).then_some(()) },
+    )
+    .await;
+    assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 0);
+    // Versioned by its original id.
+    let version: String = pg
+        .query_one("SELECT _version FROM sleeper.nfl_state", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, id);
+    drop(consumer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_snapshot_requeued_does_not_overwrite_newer() {
+    let env = TestEnv::new("older").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    let old = state(5);
+    let old_id = append(&mut r, &env.stream_key, &old).await;
+    append(&mut r, &env.stream_key, &state(6)).await;
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    let pg = env.pg().await;
+    eventually(Duration::from_secs(20), "week 6", || async {
+        (week(&pg).await == Some(6)).then_some(())
+    })
+    .await;
+    // The old snapshot comes back through the DLQ with its original id.
+    let wire = old.encode().unwrap();
+    let dlq_id = append_raw(
+        &mut r,
+        &format!("{}:dlq", env.stream_key),
+        &[
+            ("orig_id", old_id.as_bytes()),
+            ("kind", b"state"),
+            ("scope", b"state/nfl"),
+            ("env", &wire),
+            ("reason_code", b"test"),
+            ("reason", b"test"),
+        ],
+    )
+    .await;
+    let out = Bin::consumer().run(&["dlq", "requeue", &dlq_id], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    drained(&env).await;
+    assert_eq!(
+        week(&pg).await,
+        Some(6),
+        "an older version must not overwrite a newer one"
+    );
+    drop(consumer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_entries_of_a_dead_consumer_are_reclaimed() {
+    let env = TestEnv::new("reclaim").await;
+    let vars = with(&env.vars(), &[("CONSUMER_CLAIM_IDLE", "1s")]);
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&env.stream_key)
+        .arg("projector")
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async::<()>(&mut r)
+        .await
+        .unwrap();
+    append(&mut r, &env.stream_key, &state(9)).await;
+    redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("projector")
+        .arg("dead-one")
+        .arg("STREAMS")
+        .arg(&env.stream_key)
+        .arg(">")
+        .query_async::<redis::Value>(&mut r)
+        .await
+        .unwrap();
+    assert_eq!(pending(&mut r, &env.stream_key, "projector").await, 1);
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    let pg = env.pg().await;
+    eventually(
+        Duration::from_secs(20),
+        "reclaimed and projected",
+        || async { (week(&pg).await == Some(9)).then_some(()) },
+    )
+    .await;
+    drained(&env).await;
+    drop(consumer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_acks_nothing_dead_letters_nothing_and_catches_up() {
+    let env = TestEnv::new("pg_outage").await;
+    let pg_server = PostgresServer::start();
+    let admin = sleeper_tests::harness::env::connect(&pg_server.url("postgres")).await;
+    admin.batch_execute("CREATE DATABASE outage").await.unwrap();
+    drop(admin);
+    let url = pg_server.url("outage");
+    let vars = with(&env.vars(), &[("DATABASE_URL", url.as_str())]);
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    append(&mut r, &env.stream_key, &state(1)).await;
+    drained(&env).await;
+
+    pg_server.stop();
+    for w in 2..=11 {
+        append(&mut r, &env.stream_key, &state(w)).await;
+    }
+    let outage = if std::env::var_os("SLEEPER_SOAK").is_some() {
+        30
+    } else {
+        8
+    };
+    tokio::time::sleep(Duration::from_secs(outage)).await;
+    let lag = sleeper_shared::lag::read(&mut r, &env.stream_key, 0)
+        .await
+        .unwrap();
+    let g = lag.groups.iter().find(|g| g.group == "projector").unwrap();
+    assert_eq!(
+        g.pending + g.lag_events,
+        10,
+        "nothing acked during the outage: {g:?}"
+    );
+    assert_eq!(
+        xlen(&mut r, &format!("{}:dlq", env.stream_key)).await,
+        0,
+        "nothing dead-lettered"
+    );
+
+    pg_server.restart();
+    drained(&env).await;
+    let pg = sleeper_tests::harness::env::connect(&url).await;
+    assert_eq!(week(&pg).await, Some(11));
+    let archived: i64 = pg
+        .query_one("SELECT count(*) FROM pipeline.event_log", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(archived, 11);
+    drop(consumer);
+}
