@@ -254,6 +254,9 @@ struct Index {
     league_by_draft: HashMap<String, usize>,
 }
 
+/// (league index, regular-season weeks finished).
+type StandingsKey = (usize, u32);
+
 #[derive(Debug)]
 pub struct World {
     pub config: GenConfig,
@@ -265,7 +268,7 @@ pub struct World {
     index: Index,
     /// Standings per (league index, regular-season weeks finished): derived
     /// data, memoized because every rosters body needs them.
-    standings: Mutex<HashMap<(usize, u32), Arc<Vec<Record>>>>,
+    standings: Mutex<HashMap<StandingsKey, Arc<Vec<Record>>>>,
 }
 
 impl World {
