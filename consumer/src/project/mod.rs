@@ -9,15 +9,50 @@
 //!
 //! Adding a kind: a new file here, one line in [`project`], one fixture test.
 
+mod brackets;
+mod drafts;
+mod league;
+mod matchups;
 pub mod parse;
+mod picks;
+mod players;
+mod rosters;
 mod state;
 pub mod table;
+mod transactions;
+mod trending;
+mod users;
+
+#[cfg(test)]
+mod tests;
 
 use sleeper_shared::{Envelope, Kind};
 
 pub use table::{Col, ColType, Mode, Table, TableRows, Val};
 
 use crate::stream_id::StreamId;
+
+/// Every projection table, in the order of the migrations (tests, tools).
+pub static TABLES: &[&Table] = &[
+    &state::NFL_STATE,
+    &players::PLAYERS,
+    &league::LEAGUES,
+    &users::LEAGUE_USERS,
+    &users::SLEEPER_USERS,
+    &rosters::ROSTERS,
+    &rosters::ROSTER_PLAYERS,
+    &matchups::MATCHUPS,
+    &matchups::MATCHUP_PLAYERS,
+    &matchups::MATCHUP_SCORE_HISTORY,
+    &transactions::TRANSACTIONS,
+    &transactions::TRANSACTION_MOVES,
+    &picks::TRADED_PICKS,
+    &picks::DRAFT_TRADED_PICKS,
+    &drafts::DRAFTS,
+    &drafts::DRAFT_PICKS,
+    &brackets::PLAYOFF_BRACKETS,
+    &trending::TRENDING_PLAYERS,
+];
 
 /// The rows one event yields.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -46,11 +81,31 @@ pub fn project(id: StreamId, env: &Envelope) -> Result<Projection, PayloadShape>
         detail,
     };
     let ctx = parse::Ctx { id, env };
-    match env.kind {
+    let mut projection = match env.kind {
         Kind::State => state::project(&ctx),
-        // Kinds whose projection has not been written yet are archived but
-        // project nothing; they are listed so the match stays exhaustive.
-        _ => Ok(Projection::default()),
+        Kind::Players => players::project(&ctx),
+        Kind::Trending => trending::project(&ctx),
+        Kind::User => users::project_user(&ctx),
+        // Discovery only (see `league`): archived, projects nothing.
+        Kind::UserLeagues | Kind::LeagueDrafts => Ok(Projection::default()),
+        Kind::League => league::project(&ctx),
+        Kind::Rosters => rosters::project(&ctx),
+        Kind::Users => users::project_league_users(&ctx),
+        Kind::Matchups => matchups::project(&ctx),
+        Kind::Transactions => transactions::project(&ctx),
+        Kind::TradedPicks => picks::project_league(&ctx),
+        Kind::WinnersBracket | Kind::LosersBracket => brackets::project(&ctx),
+        Kind::Draft => drafts::project_draft(&ctx),
+        Kind::DraftPicks => drafts::project_picks(&ctx),
+        Kind::DraftTradedPicks => picks::project_draft(&ctx),
     }
-    .map_err(|e| shape(e.to_string()))
+    .map_err(|e| shape(e.to_string()))?;
+    for t in projection
+        .snapshot
+        .iter_mut()
+        .chain(projection.series.iter_mut())
+    {
+        t.dedup_by_key();
+    }
+    Ok(projection)
 }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use sleeper_shared::Envelope;
+use sleeper_shared::{Envelope, Scope};
 
 use crate::stream_id::StreamId;
 
@@ -31,6 +31,8 @@ pub enum ShapeError {
         expected: &'static str,
         found: String,
     },
+    #[error("scope {scope} does not fit this projection")]
+    Scope { scope: String },
 }
 
 fn found(v: &Value) -> String {
@@ -62,6 +64,23 @@ impl Ctx<'_> {
     /// The version string stored in `_version` columns.
     pub fn version(&self) -> String {
         self.id.to_string()
+    }
+
+    /// The event's scope, parsed (the batch has already checked it is canonical).
+    pub fn scope(&self) -> Result<Scope, ShapeError> {
+        self.env.scope.parse().map_err(|_| self.scope_err())
+    }
+
+    /// The error for a scope of the wrong shape for the projection.
+    pub fn scope_err(&self) -> ShapeError {
+        ShapeError::Scope {
+            scope: self.env.scope.clone(),
+        }
+    }
+
+    /// Whether the body is JSON `null` ("not found": nothing there).
+    pub fn body_is_null(&self) -> bool {
+        self.env.body.trim_ascii() == b"null"
     }
 }
 
@@ -187,6 +206,78 @@ pub fn array<'v>(obj: &'v Value, key: &str) -> Result<&'v [Value], ShapeError> {
 /// A JSON value kept as `jsonb` text (objects, arrays; `null` stays NULL).
 pub fn json_text(obj: &Value, key: &str) -> Option<String> {
     field(obj, key).map(Value::to_string)
+}
+
+/// An integer that fits `int4`, read from a value that is not a field of an
+/// object (array elements, map values); `path` names it in errors.
+pub fn int4_of(v: &Value, path: &str) -> Result<Option<i32>, ShapeError> {
+    let wrapped = serde_json::json!({ "v": v });
+    int4(&wrapped, "v").map_err(|e| match e {
+        ShapeError::Type {
+            expected, found, ..
+        } => ShapeError::Type {
+            path: path.to_string(),
+            expected,
+            found,
+        },
+        other => other,
+    })
+}
+
+/// A nested object (`settings`, `metadata`): absent or `null` → `None`;
+/// anything but an object is a shape error.
+pub fn object<'v>(obj: &'v Value, key: &str) -> Result<Option<&'v Value>, ShapeError> {
+    match field(obj, key) {
+        None => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(v) => Err(type_err(key, "an object", v)),
+    }
+}
+
+/// A nested object kept as `jsonb` text; anything but an object (or null) is a shape error.
+pub fn object_json(obj: &Value, key: &str) -> Result<Option<String>, ShapeError> {
+    Ok(object(obj, key)?.map(Value::to_string))
+}
+
+/// A nested array kept as `jsonb` text; anything but an array (or null) is a shape error.
+pub fn array_json(obj: &Value, key: &str) -> Result<Option<String>, ShapeError> {
+    match field(obj, key) {
+        None => Ok(None),
+        Some(v @ Value::Array(_)) => Ok(Some(v.to_string())),
+        Some(v) => Err(type_err(key, "an array", v)),
+    }
+}
+
+/// A required `int4` (part of a primary key).
+pub fn req_int4(obj: &Value, key: &str) -> Result<i32, ShapeError> {
+    int4(obj, key)?.ok_or_else(|| type_err(key, "an integer", obj.get(key).unwrap_or(&Value::Null)))
+}
+
+/// Required text (part of a primary key).
+pub fn req_text(obj: &Value, key: &str) -> Result<String, ShapeError> {
+    text(obj, key)?.ok_or_else(|| type_err(key, "text", obj.get(key).unwrap_or(&Value::Null)))
+}
+
+/// An element of a list body, which must be an object.
+pub fn element(v: &Value, index: usize) -> Result<&Value, ShapeError> {
+    match v {
+        Value::Object(_) => Ok(v),
+        other => Err(type_err(&format!("$[{index}]"), "an object", other)),
+    }
+}
+
+/// A list of player ids (`players`, `starters`, `reserve`, `taxi`): `null`
+/// reads as empty; each element must be an id.
+pub fn id_list(obj: &Value, key: &str) -> Result<Vec<String>, ShapeError> {
+    array(obj, key)?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+            other => Err(type_err(&format!("{key}[{i}]"), "an id", other)),
+        })
+        .collect()
 }
 
 /// The body itself must be an array (lists) — `null` reads as empty.

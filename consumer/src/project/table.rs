@@ -136,6 +136,23 @@ impl TableRows {
         self.rows.push(row);
     }
 
+    /// Keep only the first row of each primary key. A snapshot that lists an
+    /// entity twice (a player twice in a roster) is still one entity; without
+    /// this the insert would fail on the key and dead-letter the whole event.
+    pub fn dedup_by_key(&mut self) {
+        let idx: Vec<usize> = self
+            .table
+            .key
+            .iter()
+            .filter_map(|k| self.table.columns.iter().position(|c| c.name == *k))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        self.rows.retain(|r| {
+            let key: Vec<String> = idx.iter().map(|&i| format!("{:?}", r.get(i))).collect();
+            seen.insert(key)
+        });
+    }
+
     /// The value of column `name` in row `i` (tests and references).
     pub fn get(&self, i: usize, name: &str) -> Option<&Val> {
         let idx = self.table.columns.iter().position(|c| c.name == name)?;
