@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::body::{etag_of, Body};
@@ -124,7 +125,10 @@ async fn api(State(sim): State<Arc<Sim>>, uri: Uri, headers: HeaderMap) -> Respo
             let size = huge.max(10);
             return json_headers(Response::builder())
                 .header(header::CONTENT_LENGTH, size)
-                .body(HttpBody::from_stream(damage::huge(size)))
+                .body(HttpBody::from_stream(
+                    // Stops mid-body on shutdown instead of streaming on.
+                    damage::huge(size).take_until(sim.shutdown.clone().cancelled_owned()),
+                ))
                 .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "build"));
         }
         _ => {}
