@@ -28,6 +28,8 @@ pub struct StreamLag {
     pub length: u64,
     pub groups: Vec<GroupLag>,
     pub used_memory_bytes: u64,
+    /// Redis `maxmemory` (0 = no limit).
+    pub max_memory_bytes: u64,
 }
 
 /// One `XRANGE` reply entry: id and field/value pairs.
@@ -93,7 +95,9 @@ pub async fn read(
         length,
         ..Default::default()
     };
-    out.used_memory_bytes = used_memory(conn).await.unwrap_or(0);
+    let (used, max) = memory(conn).await.unwrap_or((0, 0));
+    out.used_memory_bytes = used;
+    out.max_memory_bytes = max;
     if length == 0 {
         let exists: bool = redis::cmd("EXISTS").arg(stream).query_async(conn).await?;
         if !exists {
@@ -142,13 +146,16 @@ pub async fn read(
     Ok(out)
 }
 
-async fn used_memory(conn: &mut ConnectionManager) -> redis::RedisResult<u64> {
+/// `used_memory` and `maxmemory` from `INFO memory`.
+async fn memory(conn: &mut ConnectionManager) -> redis::RedisResult<(u64, u64)> {
     let info: String = redis::cmd("INFO").arg("memory").query_async(conn).await?;
-    Ok(info
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0))
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Ok((field("used_memory:"), field("maxmemory:")))
 }
 
 async fn oldest_pending(
@@ -220,6 +227,7 @@ pub struct LagMetrics {
     pending: IntGaugeVec,
     length: IntGaugeVec,
     used_memory: IntGauge,
+    max_memory: IntGauge,
 }
 
 impl LagMetrics {
@@ -251,6 +259,10 @@ impl LagMetrics {
             &["stream"],
         )?;
         let used_memory = IntGauge::new("sleeper_redis_used_memory_bytes", "Redis used_memory")?;
+        let max_memory = IntGauge::new(
+            "sleeper_redis_maxmemory_bytes",
+            "Redis maxmemory (0 = unlimited)",
+        )?;
         registry.register(Box::new(lag_events.clone()))?;
         registry.register(Box::new(lag_seconds.clone()))?;
         registry.register(Box::new(pending.clone()))?;
@@ -271,6 +283,7 @@ impl LagMetrics {
             .with_label_values(&[lag.stream.as_str()])
             .set(lag.length as i64);
         self.used_memory.set(lag.used_memory_bytes as i64);
+        self.max_memory.set(lag.max_memory_bytes as i64);
         for g in &lag.groups {
             let labels = [lag.stream.as_str(), g.group.as_str()];
             self.lag_events
