@@ -268,12 +268,14 @@ impl LagMetrics {
         registry.register(Box::new(pending.clone()))?;
         registry.register(Box::new(length.clone()))?;
         registry.register(Box::new(used_memory.clone()))?;
+        registry.register(Box::new(max_memory.clone()))?;
         Ok(Self {
             lag_events,
             lag_seconds,
             pending,
             length,
             used_memory,
+            max_memory,
         })
     }
 
