@@ -26,6 +26,9 @@ pub struct ConsumerConfig {
     pub max_body_bytes: usize,
     pub hasura_url: Option<String>,
     pub hasura_admin_secret: Option<String>,
+    /// Fault injection for crash tests: abort the process right after the
+    /// N-th committed batch, before its XACK. Never set in production.
+    pub crash_after_commit: Option<u64>,
 }
 
 impl ConsumerConfig {
@@ -80,6 +83,10 @@ impl ConsumerConfig {
             None => None,
         };
         let hasura_admin_secret = env.get("HASURA_ADMIN_SECRET").map(str::to_string);
+        let crash_after_commit = match env.get("CONSUMER_CRASH_AFTER_COMMIT") {
+            None => None,
+            Some(v) => Some(v.parse::<u64>().map_err(|_| env.invalid("CONSUMER_CRASH_AFTER_COMMIT", v, "a batch count"))?),
+        };
         Ok(Self {
             common,
             database_url,
@@ -95,6 +102,7 @@ impl ConsumerConfig {
             max_body_bytes,
             hasura_url,
             hasura_admin_secret,
+            crash_after_commit,
         })
     }
 

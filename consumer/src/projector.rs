@@ -51,6 +51,8 @@ pub struct Projector {
     held: Option<Vec<Entry>>,
     /// Acks owed for a committed batch (Redis was unreachable).
     owed: Option<Owed>,
+    /// Batches committed by this process (for the crash failpoint).
+    commits: u64,
 }
 
 impl Projector {
@@ -71,6 +73,7 @@ impl Projector {
             metrics,
             held: None,
             owed: None,
+            commits: 0,
         }
     }
 
@@ -127,6 +130,12 @@ impl Projector {
             }
         };
         self.metrics.batch(started.elapsed().as_secs_f64());
+        self.commits += 1;
+        if self.config.crash_after_commit == Some(self.commits) {
+            // The worst moment to die: committed, not acked. Redelivery must be harmless.
+            tracing::error!(commits = self.commits, "CONSUMER_CRASH_AFTER_COMMIT reached: aborting before XACK");
+            std::process::abort();
+        }
         let n = outcome.entries.len();
         let mut owed = Owed::default();
         for ((id, disposition), entry) in outcome.entries.into_iter().zip(entries) {
