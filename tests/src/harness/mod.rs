@@ -5,6 +5,7 @@ pub mod events;
 pub mod fake;
 pub mod fixtures;
 pub mod procs;
+pub mod season;
 pub mod servers;
 
 pub use env::TestEnv;

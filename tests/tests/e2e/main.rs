@@ -2,5 +2,6 @@
 //! binaries. One test binary, so the servers start once for all of them.
 
 mod consumer;
+mod crash;
 mod skeleton;
 mod support;
