@@ -7,7 +7,7 @@
 use sleeper_shared::Scope;
 
 use super::parse::{
-    array_json, boolean, element, id, int, int4, object_json, req_int4, text, top_array,
+    array_json, boolean, element, id, int, int4, object_json, req_int4, string, top_array,
     top_object, Ctx, ShapeError,
 };
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
@@ -68,14 +68,15 @@ pub(super) fn project_draft(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
     if !ctx.body_is_null() {
         let body = ctx.json()?;
         let d = top_object(&body)?;
+        id(d, "draft_id")?;
         rows.push(vec![
             Val::text(&draft_id),
             Val::Text(id(d, "league_id")?),
-            Val::Text(text(d, "season")?),
-            Val::Text(text(d, "season_type")?),
-            Val::Text(text(d, "status")?),
-            Val::Text(text(d, "type")?),
-            Val::Text(text(d, "sport")?),
+            Val::Text(string(d, "season")?),
+            Val::Text(string(d, "season_type")?),
+            Val::Text(string(d, "status")?),
+            Val::Text(string(d, "type")?),
+            Val::Text(string(d, "sport")?),
             Val::Timestamptz(int(d, "start_time")?),
             Val::Timestamptz(int(d, "last_picked")?),
             Val::Timestamptz(int(d, "created")?),

@@ -7,7 +7,7 @@
 
 use sleeper_shared::Scope;
 
-use super::parse::{array_json, id, int4, object_json, text, top_object, Ctx, ShapeError};
+use super::parse::{array_json, id, int4, object_json, string, text, top_object, Ctx, ShapeError};
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
 use super::Projection;
 
@@ -51,13 +51,15 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
     if !ctx.body_is_null() {
         let body = ctx.json()?;
         let l = top_object(&body)?;
+        // The row's id is the scope's; the body's must still be an id.
+        id(l, "league_id")?;
         rows.push(vec![
             Val::text(&league_id),
             Val::Text(text(l, "name")?),
-            Val::Text(text(l, "season")?),
-            Val::Text(text(l, "season_type")?),
-            Val::Text(text(l, "status")?),
-            Val::Text(text(l, "sport")?),
+            Val::Text(string(l, "season")?),
+            Val::Text(string(l, "season_type")?),
+            Val::Text(string(l, "status")?),
+            Val::Text(string(l, "sport")?),
             Val::Int(int4(l, "total_rosters")?),
             Val::Text(id(l, "previous_league_id")?),
             Val::Text(id(l, "draft_id")?),

@@ -115,6 +115,16 @@ pub fn text(obj: &Value, key: &str) -> Result<Option<String>, ShapeError> {
     }
 }
 
+/// Strictly a string (`status`, `season`, `type`, …: fields Sleeper always
+/// sends as strings, where a number means the payload is damaged).
+pub fn string(obj: &Value, key: &str) -> Result<Option<String>, ShapeError> {
+    match field(obj, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(v) => Err(type_err(key, "a string", v)),
+    }
+}
+
 /// An integer; integral strings (`"2"`) are accepted, as Sleeper mixes them.
 pub fn int(obj: &Value, key: &str) -> Result<Option<i64>, ShapeError> {
     match field(obj, key) {
@@ -253,9 +263,9 @@ pub fn req_int4(obj: &Value, key: &str) -> Result<i32, ShapeError> {
     int4(obj, key)?.ok_or_else(|| type_err(key, "an integer", obj.get(key).unwrap_or(&Value::Null)))
 }
 
-/// Required text (part of a primary key).
-pub fn req_text(obj: &Value, key: &str) -> Result<String, ShapeError> {
-    text(obj, key)?.ok_or_else(|| type_err(key, "text", obj.get(key).unwrap_or(&Value::Null)))
+/// A required string (part of a primary key).
+pub fn req_string(obj: &Value, key: &str) -> Result<String, ShapeError> {
+    string(obj, key)?.ok_or_else(|| type_err(key, "a string", obj.get(key).unwrap_or(&Value::Null)))
 }
 
 /// An element of a list body, which must be an object.

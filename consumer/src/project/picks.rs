@@ -10,7 +10,7 @@
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{element, id, int4, req_int4, req_text, top_array, Ctx, ShapeError};
+use super::parse::{element, id, int4, req_int4, req_string, top_array, Ctx, ShapeError};
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
 use super::Projection;
 
@@ -52,7 +52,7 @@ pub static DRAFT_TRADED_PICKS: Table = Table {
 /// The columns both tables share, after the owner id.
 fn pick(p: &Value) -> Result<[Val; 5], ShapeError> {
     Ok([
-        Val::text(req_text(p, "season")?),
+        Val::text(req_string(p, "season")?),
         Val::Int(Some(req_int4(p, "round")?)),
         Val::Int(Some(req_int4(p, "roster_id")?)),
         Val::Int(int4(p, "previous_owner_id")?),

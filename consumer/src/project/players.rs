@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{boolean, field, int, int4, json_text, text, Ctx, ShapeError};
+use super::parse::{boolean, field, int, int4, json_text, string, text, Ctx, ShapeError};
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
 use super::Projection;
 
@@ -159,7 +159,7 @@ fn player_row(
         Val::Text(text(p, "last_name")?),
         Val::Text(text(p, "position")?),
         Val::Text(text(p, "team")?),
-        Val::Text(text(p, "status")?),
+        Val::Text(string(p, "status")?),
         Val::Text(text(p, "injury_status")?),
         Val::Int(lenient_int4(p, "age")?),
         Val::Int(lenient_int4(p, "years_exp")?),

@@ -893,6 +893,65 @@ fn impossible_types_are_shape_errors() {
     }
 }
 
+/// The simulator's "wrong types" damage (tests/sim `damage::wrong_types`):
+/// well-known fields replaced by values of the wrong type, in the object, in
+/// each element of an array or value of a map, and one level further down.
+fn damage(body: &[u8]) -> Vec<u8> {
+    fn fix(v: &mut Value, depth: u32) -> bool {
+        let mut changed = false;
+        match v {
+            Value::Object(map) => {
+                for (k, val) in map.iter_mut() {
+                    let bad = match k.as_str() {
+                        "week" | "leg" => Some(serde_json::json!("ten")),
+                        "status" => Some(serde_json::json!(5)),
+                        "season" => Some(serde_json::json!(2025)),
+                        "roster_id" | "round" => Some(serde_json::json!("one")),
+                        "points" | "fpts" => Some(serde_json::json!("many")),
+                        "settings" if val.is_object() => None,
+                        "player_id" | "user_id" | "league_id" => Some(serde_json::json!(false)),
+                        _ => None,
+                    };
+                    if let Some(b) = bad {
+                        *val = b;
+                        changed = true;
+                    } else if depth > 0 {
+                        changed |= fix(val, depth - 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    changed |= fix(item, depth);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+    let mut v: Value = serde_json::from_slice(body).unwrap();
+    if !fix(&mut v, 1) {
+        v = serde_json::json!([{ "status": 5, "week": "ten" }]);
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn every_fixture_damaged_with_wrong_types_is_a_shape_error() {
+    for (kind, scope, body) in all_fixtures() {
+        if kind == Kind::State {
+            continue; // the framework's own projection, covered by its tests
+        }
+        let damaged = damage(body);
+        let r = try_run(kind, scope, &damaged);
+        assert!(
+            r.is_err(),
+            "{scope}: damaged body was accepted: {}",
+            String::from_utf8_lossy(&damaged)
+        );
+    }
+}
+
 // ------------------------------------------- an in-memory model of the writer
 
 /// Applies projections with the semantics of `crate::write` (Replace,
@@ -1036,6 +1095,58 @@ fn later_snapshots_replace_their_scope_only_and_samples_accumulate() {
     );
 }
 
+fn all_fixtures() -> Vec<(Kind, &'static str, &'static [u8])> {
+    vec![
+        (Kind::State, "state/nfl", fixture!("state_nfl.json")),
+        (Kind::Players, "players/nfl", fixture!("players_nfl.json")),
+        (
+            Kind::Trending,
+            "players/nfl/trending/add",
+            fixture!("trending_add.json"),
+        ),
+        (Kind::User, "user/rab12345", fixture!("user.json")),
+        (Kind::League, "league/1", fixture!("league.json")),
+        (Kind::Users, "league/1/users", fixture!("users.json")),
+        (Kind::Rosters, "league/1/rosters", fixture!("rosters.json")),
+        (
+            Kind::Matchups,
+            "league/1/matchups/1",
+            fixture!("matchups.json"),
+        ),
+        (
+            Kind::Transactions,
+            "league/1/transactions/1",
+            fixture!("transactions.json"),
+        ),
+        (
+            Kind::TradedPicks,
+            "league/1/traded_picks",
+            fixture!("traded_picks.json"),
+        ),
+        (
+            Kind::WinnersBracket,
+            "league/1/winners_bracket",
+            fixture!("winners_bracket.json"),
+        ),
+        (
+            Kind::LosersBracket,
+            "league/1/losers_bracket",
+            fixture!("losers_bracket.json"),
+        ),
+        (Kind::Draft, "draft/1", fixture!("draft.json")),
+        (
+            Kind::DraftPicks,
+            "draft/1/picks",
+            fixture!("draft_picks.json"),
+        ),
+        (
+            Kind::DraftTradedPicks,
+            "draft/1/traded_picks",
+            fixture!("draft_traded_picks.json"),
+        ),
+    ]
+}
+
 // ------------------------------------------------ tables against migrations
 
 fn migration_sql() -> String {
@@ -1131,55 +1242,7 @@ fn every_table_matches_its_create_table() {
 #[test]
 fn every_projected_table_is_listed_and_created() {
     let sql = migration_sql();
-    let all: Vec<(Kind, &str, &[u8])> = vec![
-        (Kind::State, "state/nfl", fixture!("state_nfl.json")),
-        (Kind::Players, "players/nfl", fixture!("players_nfl.json")),
-        (
-            Kind::Trending,
-            "players/nfl/trending/add",
-            fixture!("trending_add.json"),
-        ),
-        (Kind::User, "user/rab12345", fixture!("user.json")),
-        (Kind::League, "league/1", fixture!("league.json")),
-        (Kind::Users, "league/1/users", fixture!("users.json")),
-        (Kind::Rosters, "league/1/rosters", fixture!("rosters.json")),
-        (
-            Kind::Matchups,
-            "league/1/matchups/1",
-            fixture!("matchups.json"),
-        ),
-        (
-            Kind::Transactions,
-            "league/1/transactions/1",
-            fixture!("transactions.json"),
-        ),
-        (
-            Kind::TradedPicks,
-            "league/1/traded_picks",
-            fixture!("traded_picks.json"),
-        ),
-        (
-            Kind::WinnersBracket,
-            "league/1/winners_bracket",
-            fixture!("winners_bracket.json"),
-        ),
-        (
-            Kind::LosersBracket,
-            "league/1/losers_bracket",
-            fixture!("losers_bracket.json"),
-        ),
-        (Kind::Draft, "draft/1", fixture!("draft.json")),
-        (
-            Kind::DraftPicks,
-            "draft/1/picks",
-            fixture!("draft_picks.json"),
-        ),
-        (
-            Kind::DraftTradedPicks,
-            "draft/1/traded_picks",
-            fixture!("draft_traded_picks.json"),
-        ),
-    ];
+    let all = all_fixtures();
     let mut seen = std::collections::BTreeSet::new();
     for (kind, scope, body) in all {
         let p = run(kind, scope, body);

@@ -9,7 +9,7 @@
 use sleeper_shared::Scope;
 
 use super::parse::{
-    array_json, element, id, int, int4_of, object, object_json, req_id, text, top_array, Ctx,
+    array_json, element, id, int, int4_of, object, object_json, req_id, string, top_array, Ctx,
     ShapeError,
 };
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
@@ -70,12 +70,14 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
     for (i, t) in top_array(&body)?.iter().enumerate() {
         let t = element(t, i)?;
         let transaction_id = req_id(t, "transaction_id")?;
+        // `leg` comes from the scope; the body's must still be a number.
+        int(t, "leg")?;
         txs.push(vec![
             Val::text(&transaction_id),
             Val::text(&league_id),
             Val::Int(Some(leg)),
-            Val::Text(text(t, "type")?),
-            Val::Text(text(t, "status")?),
+            Val::Text(string(t, "type")?),
+            Val::Text(string(t, "status")?),
             Val::Text(id(t, "creator")?),
             Val::Timestamptz(int(t, "created")?),
             Val::Timestamptz(int(t, "status_updated")?),
