@@ -5,12 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use prometheus::Registry;
 use sleeper_producer::app::Producer;
+use sleeper_producer::backfill::{backfill, BackfillOptions};
+use sleeper_producer::cadence::Cadence;
 use sleeper_producer::config::ProducerConfig;
-use sleeper_producer::once::run_pass;
+use sleeper_producer::once::{once, PassReport};
+use sleeper_producer::run::run;
 use sleeper_shared::config::{ConfigError, Env};
+use sleeper_shared::scope::is_valid_id;
 use sleeper_shared::telemetry;
 use sleeper_shared::telemetry::RedisCheck;
-use sleeper_shared::{Origin, Scope};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -30,6 +33,15 @@ enum Command {
     Run,
     /// Fetch every scope of the plan now, then exit (1 if any scope failed).
     Once,
+    /// Fetch past seasons through previous_league_id (1 if any scope failed).
+    Backfill {
+        /// The newest league of the chain (default: the configured leagues).
+        #[arg(long)]
+        league: Option<String>,
+        /// How many seasons to walk back, newest first (default: all).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        seasons: Option<u32>,
+    },
     /// Exit 0 if this host's /health answers (container healthcheck).
     Health,
 }
@@ -40,11 +52,27 @@ fn main() -> ExitCode {
     let env = Env::from_process();
     let default_http = match command {
         Command::Run | Command::Health => Some("127.0.0.1:9100"),
-        Command::Once => None,
+        Command::Once | Command::Backfill { .. } => None,
     };
     let config = match ProducerConfig::load(&env, default_http) {
         Ok(c) => c,
         Err(e) => return config_error(&e),
+    };
+    if let Command::Backfill {
+        league: Some(id), ..
+    } = &command
+    {
+        if !is_valid_id(id) || !id.bytes().all(|b| b.is_ascii_digit()) {
+            eprintln!("sleeper-producer: --league {id:?} is not a numeric league id");
+            return ExitCode::from(ConfigError::EXIT_CODE as u8);
+        }
+    }
+    let cadence = match Cadence::load(config.poll_config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sleeper-producer: SLEEPER_POLL_CONFIG: {e}");
+            return ExitCode::from(ConfigError::EXIT_CODE as u8);
+        }
     };
     telemetry::init_tracing(&config.common.log_level, config.common.log_format);
     telemetry::install_crypto_provider();
@@ -55,7 +83,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(dispatch(command, config)) {
+    match runtime.block_on(dispatch(command, config, cadence)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("sleeper-producer: {e:#}");
@@ -69,7 +97,11 @@ fn config_error(e: &ConfigError) -> ExitCode {
     ExitCode::from(ConfigError::EXIT_CODE as u8)
 }
 
-async fn dispatch(command: Command, config: ProducerConfig) -> anyhow::Result<ExitCode> {
+async fn dispatch(
+    command: Command,
+    config: ProducerConfig,
+    cadence: Cadence,
+) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     match command {
         Command::Health => {
@@ -85,57 +117,52 @@ async fn dispatch(command: Command, config: ProducerConfig) -> anyhow::Result<Ex
         Command::Once => {
             let producer = Producer::connect(config, Registry::new()).await?;
             let _server = serve(&producer, &cancel).await?;
-            let scopes = once_scopes(&producer.config.league_ids);
-            let report = run_pass(&producer, scopes, Origin::Poll, &cancel).await;
-            tracing::info!(
-                appended = report.appended,
-                unchanged = report.unchanged,
-                not_found = report.not_found,
-                failed = report.failed.len(),
-                "pass complete"
-            );
-            if report.failed.is_empty() {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                let names: Vec<_> = report
-                    .failed
-                    .iter()
-                    .map(|(s, e)| format!("{s} ({e})"))
-                    .collect();
-                eprintln!(
-                    "sleeper-producer: {} scope(s) failed: {}",
-                    names.len(),
-                    names.join(", ")
-                );
-                Ok(ExitCode::from(1))
-            }
+            shutdown_on_signal(cancel.clone());
+            let report = once(&producer, &cadence, &cancel).await;
+            Ok(exit_for(&report, "pass"))
+        }
+        Command::Backfill { league, seasons } => {
+            let producer = Producer::connect(config, Registry::new()).await?;
+            let _server = serve(&producer, &cancel).await?;
+            shutdown_on_signal(cancel.clone());
+            let options = BackfillOptions { league, seasons };
+            let report = backfill(&producer, &options, &cancel).await?;
+            Ok(exit_for(&report, "backfill"))
         }
         Command::Run => {
             let producer = Producer::connect(config, Registry::new()).await?;
             let _server = serve(&producer, &cancel).await?;
             shutdown_on_signal(cancel.clone());
-            while !cancel.is_cancelled() {
-                let scopes = once_scopes(&producer.config.league_ids);
-                run_pass(&producer, scopes, Origin::Poll, &cancel).await;
-                tokio::select! {
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-                    _ = cancel.cancelled() => {}
-                }
-            }
+            run(&producer, &cadence, &cancel).await;
+            tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// The skeleton's plan: the NFL state and each configured league's own scopes.
-fn once_scopes(leagues: &[String]) -> Vec<(Scope, Option<String>)> {
-    let mut scopes = vec![(Scope::State, None)];
-    for id in leagues {
-        scopes.push((Scope::League(id.clone()), None));
-        scopes.push((Scope::Rosters(id.clone()), None));
-        scopes.push((Scope::Users(id.clone()), None));
+/// 0 when every scope succeeded, else 1 with one line naming the failed scopes.
+fn exit_for(report: &PassReport, what: &str) -> ExitCode {
+    tracing::info!(
+        appended = report.appended,
+        unchanged = report.unchanged,
+        not_found = report.not_found,
+        failed = report.failed.len(),
+        "{what} complete"
+    );
+    if report.failed.is_empty() {
+        return ExitCode::SUCCESS;
     }
-    scopes
+    let names: Vec<_> = report
+        .failed
+        .iter()
+        .map(|(s, e)| format!("{s} ({e})"))
+        .collect();
+    eprintln!(
+        "sleeper-producer: {} scope(s) failed: {}",
+        names.len(),
+        names.join(", ")
+    );
+    ExitCode::from(1)
 }
 
 async fn serve(

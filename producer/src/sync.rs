@@ -78,7 +78,13 @@ impl Syncer {
             .ticket(&name)
             .await
             .map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))?;
-        let etag = self.publisher.etag(&name).await.ok().flatten();
+        // Bodies the plan learns from are fetched unconditionally: a 304 carries
+        // no body, and a restarted producer must re-learn leagues and drafts.
+        let etag = if crate::plan::is_discovery(kind) {
+            None
+        } else {
+            self.publisher.etag(&name).await.ok().flatten()
+        };
         let outcome = self.fetcher.fetch(scope, etag.as_deref(), cancel).await?;
         let now = self.clock.now_ms().await;
         let (status, body, etag, hash) = match outcome {

@@ -1,0 +1,773 @@
+//! The poll plan: which scopes are due, as a pure function of the time, what
+//! scheduling has learned so far ([`Known`]), when each scope was last
+//! fetched, and the [`Cadence`].
+//!
+//! No clock, no I/O: `run` calls [`due`] once a tick and dispatches the
+//! result by priority within the quota; `once` walks [`planned`] ignoring
+//! intervals; the unit tests drive it with plain values. Priorities (lower
+//! first) are what degradation follows when the quota cannot serve
+//! everything: live scores and running drafts, then discovery (state,
+//! leagues — without them nothing else is planned), then the usual
+//! per-league kinds, then slow-changing ones, and `/players/nfl` last.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Duration;
+
+use sleeper_shared::scope::Trend;
+use sleeper_shared::{Kind, Scope};
+
+use crate::cadence::Cadence;
+use crate::discover::{self, LeagueInfo, NflState};
+
+/// Live current-week matchups and the picks of a running draft.
+pub const PRIO_LIVE: u8 = 0;
+/// What the rest of the plan is derived from, and live rosters.
+pub const PRIO_DISCOVERY: u8 = 1;
+/// Per-league kinds that change during the week.
+pub const PRIO_NORMAL: u8 = 2;
+/// Kinds that change rarely.
+pub const PRIO_SLOW: u8 = 3;
+/// `/players/nfl`: large, and Sleeper asks for it at most daily.
+pub const PRIO_PLAYERS: u8 = 4;
+
+/// How many members' league lists are searched for a league's next season.
+const SUCCESSOR_SEARCH_MEMBERS: usize = 3;
+
+/// A draft the plan follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftInfo {
+    pub league_id: String,
+    pub status: Option<String>,
+}
+
+/// What scheduling has learned from the bodies fetched so far.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// `SLEEPER_USERNAME`, whose leagues of the current season are followed.
+    pub username: Option<String>,
+    pub user_id: Option<String>,
+    pub state: NflState,
+    /// (season, week, first seen ms): when the current week was first seen,
+    /// which starts the previous week's stat-correction re-polls.
+    pub week_seen: Option<(u16, u8, i64)>,
+    /// Every followed league (configured, the user's, adopted successors).
+    pub leagues: BTreeMap<String, LeagueInfo>,
+    /// Old league → the league that continues it next season.
+    pub successors: BTreeMap<String, String>,
+    /// League → member user ids, owners first.
+    pub members: BTreeMap<String, Vec<String>>,
+    pub drafts: BTreeMap<String, DraftInfo>,
+    /// League → until when it is live because its scores were changing.
+    pub live_until: BTreeMap<String, i64>,
+    /// Current-week matchup scopes fetched at least once by this process, so
+    /// the very first fetch (an append, having nothing before it) is not
+    /// mistaken for changing scores.
+    seen_matchups: HashSet<String>,
+}
+
+/// One scope the plan wants, with its cadence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub scope: Scope,
+    /// The league, for draft scopes (their URL does not name it).
+    pub league_id: Option<String>,
+    pub priority: u8,
+    pub interval: Duration,
+}
+
+/// A scope to fetch now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub scope: Scope,
+    pub league_id: Option<String>,
+    pub priority: u8,
+}
+
+impl Known {
+    /// Nothing learned yet: the configured leagues and user only.
+    pub fn new(configured: &[String], username: Option<&str>) -> Self {
+        Self {
+            username: username.map(str::to_string),
+            leagues: configured
+                .iter()
+                .map(|id| (id.clone(), LeagueInfo::default()))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Learn from a body fetched for `scope`. `appended` says the snapshot
+    /// changed. A body that does not read keeps what was known.
+    pub fn observe(
+        &mut self,
+        scope: &Scope,
+        body: &[u8],
+        appended: bool,
+        now_ms: i64,
+        cadence: &Cadence,
+    ) {
+        match scope {
+            Scope::State => {
+                let Some(s) = discover::state(body) else {
+                    return;
+                };
+                self.state.season = s.season.or(self.state.season);
+                self.state.week = s.week.or(self.state.week);
+                self.state.season_type = s.season_type.or(self.state.season_type.take());
+                if let (Some(season), Some(week)) = (self.state.season, self.state.week) {
+                    if !matches!(self.week_seen, Some((s, w, _)) if s == season && w == week) {
+                        self.week_seen = Some((season, week, now_ms));
+                    }
+                }
+            }
+            Scope::User(name) if self.username.as_deref() == Some(name.as_str()) => {
+                if let Some(id) = discover::user_id(body) {
+                    self.user_id = Some(id);
+                }
+            }
+            Scope::UserLeagues { user_id, season } => {
+                let own = self.user_id.as_deref() == Some(user_id.as_str())
+                    && Some(*season) == self.state.season;
+                for l in discover::user_leagues(body) {
+                    if own {
+                        self.leagues.entry(l.league_id.clone()).or_default();
+                    }
+                    // Follow a league into its next season.
+                    if let Some(prev) = &l.previous_league_id {
+                        if prev != &l.league_id
+                            && self.leagues.contains_key(prev)
+                            && !self.successors.contains_key(prev)
+                        {
+                            tracing::info!(old = %prev, new = %l.league_id, "following league into its next season");
+                            self.successors.insert(prev.clone(), l.league_id.clone());
+                            self.leagues.entry(l.league_id.clone()).or_default();
+                        }
+                    }
+                }
+            }
+            Scope::League(id) => {
+                let (Some(info), Some(slot)) = (discover::league(body), self.leagues.get_mut(id))
+                else {
+                    return;
+                };
+                slot.status = info.status.or(slot.status.take());
+                slot.season = info.season.or(slot.season);
+                slot.previous_league_id =
+                    info.previous_league_id.or(slot.previous_league_id.take());
+                slot.playoff_week_start = info.playoff_week_start.or(slot.playoff_week_start);
+                if let Some(d) = info.draft_id {
+                    slot.draft_id = Some(d.clone());
+                    self.drafts.entry(d).or_insert_with(|| DraftInfo {
+                        league_id: id.clone(),
+                        status: None,
+                    });
+                }
+            }
+            Scope::Users(id) => {
+                let members = discover::league_members(body);
+                if !members.is_empty() && self.leagues.contains_key(id) {
+                    self.members.insert(id.clone(), members);
+                }
+            }
+            Scope::LeagueDrafts(id) => {
+                if !self.leagues.contains_key(id) {
+                    return;
+                }
+                for d in discover::league_drafts(body) {
+                    let entry = self.drafts.entry(d.draft_id).or_insert_with(|| DraftInfo {
+                        league_id: id.clone(),
+                        status: None,
+                    });
+                    entry.status = d.status.or(entry.status.take());
+                }
+            }
+            Scope::Draft(id) => {
+                if let (Some(status), Some(d)) =
+                    (discover::draft_status(body), self.drafts.get_mut(id))
+                {
+                    d.status = Some(status);
+                }
+            }
+            Scope::Matchups { league_id, week } => {
+                if Some(*week) != self.state.week {
+                    return;
+                }
+                let first = self.seen_matchups.insert(scope.to_string());
+                if appended && !first {
+                    let until = now_ms + cadence.live_linger.as_millis() as i64;
+                    self.live_until.insert(league_id.clone(), until);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Followed leagues that have not been continued by a newer season.
+    pub fn active_leagues(&self) -> impl Iterator<Item = (&String, &LeagueInfo)> {
+        self.leagues
+            .iter()
+            .filter(|(id, _)| !self.successors.contains_key(*id))
+    }
+
+    /// Whether the NFL is in a season with games (regular or post).
+    fn games_season(&self) -> bool {
+        matches!(
+            self.state.season_type.as_deref(),
+            Some("regular") | Some("post")
+        )
+    }
+}
+
+/// Every scope the plan knows of, with its priority and interval at `now_ms`.
+pub fn planned(now_ms: i64, known: &Known, cadence: &Cadence) -> Vec<Planned> {
+    let mut out = Vec::new();
+    let mut push = |scope: Scope, league_id: Option<&str>, priority: u8, interval: Duration| {
+        out.push(Planned {
+            scope,
+            league_id: league_id.map(str::to_string),
+            priority,
+            interval,
+        });
+    };
+    push(Scope::State, None, PRIO_DISCOVERY, cadence.state);
+    push(Scope::Players, None, PRIO_PLAYERS, cadence.players);
+    push(
+        Scope::Trending(Trend::Add),
+        None,
+        PRIO_SLOW,
+        cadence.trending,
+    );
+    push(
+        Scope::Trending(Trend::Drop),
+        None,
+        PRIO_SLOW,
+        cadence.trending,
+    );
+    if let Some(name) = &known.username {
+        push(
+            Scope::User(name.clone()),
+            None,
+            PRIO_DISCOVERY,
+            cadence.user,
+        );
+    }
+    let season = known.state.season;
+    if let (Some(user_id), Some(season)) = (&known.user_id, season) {
+        push(
+            Scope::UserLeagues {
+                user_id: user_id.clone(),
+                season,
+            },
+            None,
+            PRIO_DISCOVERY,
+            cadence.user_leagues,
+        );
+    }
+    let window = cadence.in_game_window(now_ms);
+    let week = known.state.week.filter(|w| *w >= 1);
+    let mut searched: BTreeSet<(String, u16)> = BTreeSet::new();
+    for (id, info) in known.active_leagues() {
+        let l = Some(id.as_str());
+        let done = info.status.as_deref() == Some("complete");
+        // A league of an older season than the NFL's: look for its successor
+        // in its members' league lists of the new season.
+        let behind = matches!((info.season, season), (Some(a), Some(b)) if a < b);
+        if let (true, Some(season)) = (behind, season) {
+            for member in known
+                .members
+                .get(id)
+                .into_iter()
+                .flatten()
+                .take(SUCCESSOR_SEARCH_MEMBERS)
+            {
+                if searched.insert((member.clone(), season)) {
+                    push(
+                        Scope::UserLeagues {
+                            user_id: member.clone(),
+                            season,
+                        },
+                        None,
+                        PRIO_DISCOVERY,
+                        cadence.user_leagues,
+                    );
+                }
+            }
+        }
+        let current = !behind && !done;
+        let live = current
+            && ((window
+                && known.games_season()
+                && !matches!(info.status.as_deref(), Some("pre_draft") | Some("drafting")))
+                || known.live_until.get(id).is_some_and(|t| *t > now_ms));
+        push(Scope::League(id.clone()), l, PRIO_DISCOVERY, cadence.league);
+        push(Scope::Users(id.clone()), l, PRIO_SLOW, cadence.users);
+        if live {
+            push(Scope::Rosters(id.clone()), l, PRIO_DISCOVERY, cadence.live);
+        } else {
+            push(Scope::Rosters(id.clone()), l, PRIO_NORMAL, cadence.rosters);
+        }
+        if let (true, Some(week)) = (current, week) {
+            let matchups = Scope::Matchups {
+                league_id: id.clone(),
+                week,
+            };
+            if live {
+                push(matchups, l, PRIO_LIVE, cadence.live);
+            } else {
+                push(matchups, l, PRIO_NORMAL, cadence.matchups);
+            }
+            let corrections_until = known
+                .week_seen
+                .map(|(_, _, since)| since + cadence.corrections_for.as_millis() as i64);
+            if week >= 2 && corrections_until.is_some_and(|t| now_ms < t) {
+                push(
+                    Scope::Matchups {
+                        league_id: id.clone(),
+                        week: week - 1,
+                    },
+                    l,
+                    PRIO_NORMAL,
+                    cadence.corrections,
+                );
+            }
+            push(
+                Scope::Transactions {
+                    league_id: id.clone(),
+                    round: week,
+                },
+                l,
+                PRIO_NORMAL,
+                cadence.transactions,
+            );
+        }
+        push(
+            Scope::TradedPicks(id.clone()),
+            l,
+            PRIO_SLOW,
+            cadence.traded_picks,
+        );
+        push(
+            Scope::WinnersBracket(id.clone()),
+            l,
+            PRIO_SLOW,
+            cadence.brackets,
+        );
+        push(
+            Scope::LosersBracket(id.clone()),
+            l,
+            PRIO_SLOW,
+            cadence.brackets,
+        );
+        if info.status.as_deref() == Some("drafting") {
+            push(
+                Scope::LeagueDrafts(id.clone()),
+                l,
+                PRIO_DISCOVERY,
+                cadence.live,
+            );
+        } else {
+            push(
+                Scope::LeagueDrafts(id.clone()),
+                l,
+                PRIO_SLOW,
+                cadence.league_drafts,
+            );
+        }
+    }
+    for (draft_id, d) in &known.drafts {
+        if !known.leagues.contains_key(&d.league_id) || known.successors.contains_key(&d.league_id)
+        {
+            continue;
+        }
+        let l = Some(d.league_id.as_str());
+        if d.status.as_deref() == Some("drafting") {
+            push(
+                Scope::Draft(draft_id.clone()),
+                l,
+                PRIO_DISCOVERY,
+                cadence.live,
+            );
+            push(
+                Scope::DraftPicks(draft_id.clone()),
+                l,
+                PRIO_LIVE,
+                cadence.draft_live,
+            );
+        } else {
+            push(Scope::Draft(draft_id.clone()), l, PRIO_SLOW, cadence.draft);
+            push(
+                Scope::DraftPicks(draft_id.clone()),
+                l,
+                PRIO_SLOW,
+                cadence.draft,
+            );
+        }
+        push(
+            Scope::DraftTradedPicks(draft_id.clone()),
+            l,
+            PRIO_SLOW,
+            cadence.draft,
+        );
+    }
+    // A scope reached two ways (the user's own league list is also a
+    // member's) is planned once, as first pushed.
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.scope.clone()));
+    out
+}
+
+/// The scopes due at `now_ms`, given the last fetch time (ms) of each scope,
+/// sorted by priority and then by staleness (never fetched first).
+pub fn due(now_ms: i64, known: &Known, last: &HashMap<String, i64>, cadence: &Cadence) -> Vec<Due> {
+    let mut due: Vec<(u8, Option<i64>, Due)> = planned(now_ms, known, cadence)
+        .into_iter()
+        .filter_map(|p| {
+            let at = last.get(&p.scope.to_string()).copied();
+            let is_due = at.is_none_or(|t| now_ms - t >= p.interval.as_millis() as i64);
+            is_due.then_some((
+                p.priority,
+                at,
+                Due {
+                    scope: p.scope,
+                    league_id: p.league_id,
+                    priority: p.priority,
+                },
+            ))
+        })
+        .collect();
+    // None (never fetched) sorts before any time: the stalest first.
+    due.sort_by_key(|d| (d.0, d.1));
+    due.into_iter().map(|(_, _, d)| d).collect()
+}
+
+/// Whether a kind feeds the plan itself (fetched first by `once`).
+pub fn is_discovery(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::State
+            | Kind::User
+            | Kind::UserLeagues
+            | Kind::League
+            | Kind::Users
+            | Kind::LeagueDrafts
+            | Kind::Draft
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2025-11-09 (a Sunday) 14:00 and 10:00 US Eastern; 2025-11-11 (Tuesday) 21:00.
+    const SUN_LIVE: i64 = 1_762_714_800_000;
+    const SUN_MORNING: i64 = 1_762_700_400_000;
+    const TUESDAY: i64 = 1_762_912_800_000;
+    const MIN: i64 = 60_000;
+
+    fn league_body(status: &str, season: u16) -> Vec<u8> {
+        format!(r#"{{"league_id":"10","status":"{status}","season":"{season}","previous_league_id":"9","draft_id":"77","settings":{{"playoff_week_start":15}}}}"#)
+            .into_bytes()
+    }
+
+    /// League 10, season 2025, in season; NFL 2025 week 10 regular.
+    fn known(now: i64) -> (Known, Cadence) {
+        let c = Cadence::default();
+        let mut k = Known::new(&["10".to_string()], None);
+        k.observe(
+            &Scope::State,
+            br#"{"season":"2025","week":10,"season_type":"regular"}"#,
+            true,
+            now,
+            &c,
+        );
+        k.observe(
+            &Scope::League("10".into()),
+            &league_body("in_season", 2025),
+            true,
+            now,
+            &c,
+        );
+        (k, c)
+    }
+
+    fn find<'a>(plan: &'a [Planned], scope: &str) -> Option<&'a Planned> {
+        plan.iter().find(|p| p.scope.to_string() == scope)
+    }
+
+    fn names(due: &[Due]) -> Vec<String> {
+        due.iter().map(|d| d.scope.to_string()).collect()
+    }
+
+    /// Every planned scope fetched at `at`.
+    fn all_fetched(plan: &[Planned], at: i64) -> HashMap<String, i64> {
+        plan.iter().map(|p| (p.scope.to_string(), at)).collect()
+    }
+
+    #[test]
+    fn in_a_game_window_current_matchups_and_rosters_are_live() {
+        let (k, c) = known(SUN_LIVE);
+        let plan = planned(SUN_LIVE, &k, &c);
+        let m = find(&plan, "league/10/matchups/10").unwrap();
+        assert_eq!(
+            (m.priority, m.interval),
+            (PRIO_LIVE, Duration::from_secs(60))
+        );
+        let r = find(&plan, "league/10/rosters").unwrap();
+        assert_eq!(r.interval, Duration::from_secs(60));
+        // Fetched 61 s ago: due again; slow kinds are not.
+        let last = all_fetched(&plan, SUN_LIVE - 61_000);
+        let due = names(&due(SUN_LIVE, &k, &last, &c));
+        assert_eq!(due, ["league/10/matchups/10", "league/10/rosters"]);
+    }
+
+    #[test]
+    fn outside_windows_matchups_slow_down() {
+        for now in [SUN_MORNING, TUESDAY] {
+            let (k, c) = known(now);
+            let plan = planned(now, &k, &c);
+            let m = find(&plan, "league/10/matchups/10").unwrap();
+            assert_eq!((m.priority, m.interval), (PRIO_NORMAL, c.matchups));
+            let last = all_fetched(&plan, now - 61_000);
+            assert!(due(now, &k, &last, &c).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_window_in_the_off_season_or_a_finished_league_is_not_live() {
+        let (mut k, c) = known(SUN_LIVE);
+        k.observe(
+            &Scope::League("10".into()),
+            &league_body("complete", 2025),
+            true,
+            SUN_LIVE,
+            &c,
+        );
+        let plan = planned(SUN_LIVE, &k, &c);
+        assert!(find(&plan, "league/10/matchups/10").is_none());
+        assert_eq!(
+            find(&plan, "league/10/rosters").unwrap().interval,
+            c.rosters
+        );
+    }
+
+    #[test]
+    fn a_drafting_draft_polls_its_picks_every_15_seconds() {
+        let (mut k, c) = known(TUESDAY);
+        k.observe(
+            &Scope::LeagueDrafts("10".into()),
+            br#"[{"draft_id":"77","status":"drafting"}]"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        let plan = planned(TUESDAY, &k, &c);
+        let p = find(&plan, "draft/77/picks").unwrap();
+        assert_eq!(
+            (p.priority, p.interval),
+            (PRIO_LIVE, Duration::from_secs(15))
+        );
+        assert_eq!(p.league_id.as_deref(), Some("10"));
+        let mut last = all_fetched(&plan, TUESDAY - 16_000);
+        assert_eq!(names(&due(TUESDAY, &k, &last, &c)), ["draft/77/picks"]);
+        last.insert("draft/77/picks".into(), TUESDAY - 5_000);
+        assert!(due(TUESDAY, &k, &last, &c).is_empty());
+        // Once complete, picks are slow.
+        k.observe(
+            &Scope::Draft("77".into()),
+            br#"{"status":"complete"}"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        assert_eq!(
+            find(&planned(TUESDAY, &k, &c), "draft/77/picks")
+                .unwrap()
+                .interval,
+            c.draft
+        );
+    }
+
+    #[test]
+    fn players_are_fetched_once_a_day() {
+        let (k, c) = known(TUESDAY);
+        let plan = planned(TUESDAY, &k, &c);
+        let mut last = all_fetched(&plan, TUESDAY);
+        last.insert("players/nfl".into(), TUESDAY - 23 * 60 * MIN);
+        assert!(due(TUESDAY, &k, &last, &c).is_empty());
+        last.insert("players/nfl".into(), TUESDAY - 24 * 60 * MIN);
+        assert_eq!(names(&due(TUESDAY, &k, &last, &c)), ["players/nfl"]);
+    }
+
+    #[test]
+    fn the_previous_week_is_repolled_for_stat_corrections_for_three_days() {
+        let (mut k, c) = known(TUESDAY);
+        // The week rolls to 11 on Tuesday.
+        k.observe(&Scope::State, br#"{"week":11}"#, true, TUESDAY, &c);
+        let plan = planned(TUESDAY + 60 * MIN, &k, &c);
+        let prev = find(&plan, "league/10/matchups/10").unwrap();
+        assert_eq!(prev.interval, c.corrections);
+        assert!(find(&plan, "league/10/matchups/11").is_some());
+        let later = TUESDAY + 3 * 24 * 60 * MIN + 1;
+        assert!(find(&planned(later, &k, &c), "league/10/matchups/10").is_none());
+        // An unchanged state body does not restart the corrections period.
+        k.observe(&Scope::State, br#"{"week":11}"#, false, later, &c);
+        assert!(find(&planned(later, &k, &c), "league/10/matchups/10").is_none());
+    }
+
+    #[test]
+    fn changing_scores_keep_a_league_live_outside_the_windows() {
+        let (mut k, c) = known(TUESDAY);
+        let m = Scope::Matchups {
+            league_id: "10".into(),
+            week: 10,
+        };
+        let interval = |k: &Known, now| {
+            find(&planned(now, k, &c), "league/10/matchups/10")
+                .unwrap()
+                .interval
+        };
+        // The first fetch appends (nothing before it): not a sign of live games.
+        k.observe(&m, b"[]", true, TUESDAY, &c);
+        assert_eq!(interval(&k, TUESDAY), c.matchups);
+        k.observe(&m, b"[]", false, TUESDAY + MIN, &c);
+        assert_eq!(interval(&k, TUESDAY + MIN), c.matchups);
+        // Saturday game: the points changed.
+        k.observe(&m, b"[]", true, TUESDAY + 2 * MIN, &c);
+        assert_eq!(interval(&k, TUESDAY + 3 * MIN), c.live);
+        assert_eq!(
+            find(&planned(TUESDAY + 3 * MIN, &k, &c), "league/10/rosters")
+                .unwrap()
+                .interval,
+            c.live
+        );
+        assert_eq!(interval(&k, TUESDAY + 2 * MIN + 15 * MIN + 1), c.matchups);
+    }
+
+    #[test]
+    fn due_is_sorted_by_priority_then_staleness_for_degradation() {
+        let (mut k, c) = known(SUN_LIVE);
+        k.observe(
+            &Scope::LeagueDrafts("10".into()),
+            br#"[{"draft_id":"77","status":"drafting"}]"#,
+            true,
+            SUN_LIVE,
+            &c,
+        );
+        let mut last = HashMap::new();
+        last.insert("league/10/matchups/10".to_string(), SUN_LIVE - 5 * MIN);
+        last.insert("draft/77/picks".to_string(), SUN_LIVE - 10 * MIN);
+        last.insert("players/nfl".to_string(), SUN_LIVE - 48 * 60 * MIN);
+        let d = due(SUN_LIVE, &k, &last, &c);
+        let prios: Vec<u8> = d.iter().map(|d| d.priority).collect();
+        let mut sorted = prios.clone();
+        sorted.sort();
+        assert_eq!(prios, sorted);
+        // Live first, the staler of the two live scopes first; players last.
+        assert_eq!(names(&d[..2]), ["draft/77/picks", "league/10/matchups/10"]);
+        assert_eq!(d.last().unwrap().scope, Scope::Players);
+        // Discovery comes right after live: state, league, league drafts…
+        assert_eq!(d[2].priority, PRIO_DISCOVERY);
+    }
+
+    #[test]
+    fn a_configured_league_is_followed_into_its_next_season() {
+        let c = Cadence::default();
+        let mut k = Known::new(&["10".to_string()], None);
+        k.observe(
+            &Scope::State,
+            br#"{"season":"2026","week":1,"season_type":"regular"}"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        k.observe(
+            &Scope::League("10".into()),
+            &league_body("complete", 2025),
+            true,
+            TUESDAY,
+            &c,
+        );
+        k.observe(
+            &Scope::Users("10".into()),
+            br#"[{"user_id":"u2"},{"user_id":"u1","is_owner":true}]"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        let plan = planned(TUESDAY, &k, &c);
+        assert!(find(&plan, "user/u1/leagues/2026").is_some());
+        assert!(find(&plan, "league/10/matchups/1").is_none());
+        k.observe(
+            &Scope::UserLeagues { user_id: "u1".into(), season: 2026 },
+            br#"[{"league_id":"20","previous_league_id":"10","season":"2026"},{"league_id":"30","previous_league_id":null}]"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        assert_eq!(k.successors.get("10").map(String::as_str), Some("20"));
+        let plan = planned(TUESDAY, &k, &c);
+        assert!(find(&plan, "league/20").is_some());
+        assert!(
+            find(&plan, "league/30").is_none(),
+            "a member's other league is not ours"
+        );
+        assert!(
+            find(&plan, "league/10").is_none(),
+            "the old season is left to backfill"
+        );
+        assert!(find(&plan, "user/u1/leagues/2026").is_none());
+    }
+
+    #[test]
+    fn the_users_leagues_of_the_current_season_are_followed() {
+        let c = Cadence::default();
+        let mut k = Known::new(&[], Some("alice"));
+        assert!(find(&planned(TUESDAY, &k, &c), "user/alice").is_some());
+        k.observe(
+            &Scope::State,
+            br#"{"season":"2025","week":3,"season_type":"regular"}"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        k.observe(
+            &Scope::User("alice".into()),
+            br#"{"user_id":"123"}"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        assert!(find(&planned(TUESDAY, &k, &c), "user/123/leagues/2025").is_some());
+        k.observe(
+            &Scope::UserLeagues {
+                user_id: "123".into(),
+                season: 2025,
+            },
+            br#"[{"league_id":"5"},{"league_id":6}]"#,
+            true,
+            TUESDAY,
+            &c,
+        );
+        let plan = planned(TUESDAY, &k, &c);
+        assert!(find(&plan, "league/5/rosters").is_some());
+        assert!(find(&plan, "league/6/matchups/3").is_some());
+    }
+
+    #[test]
+    fn garbage_bodies_keep_what_was_known() {
+        let (mut k, c) = known(TUESDAY);
+        let before = planned(TUESDAY, &k, &c);
+        for (scope, body) in [
+            (Scope::State, &br#"{"season":[1],"week":"x"}"#[..]),
+            (Scope::State, b"null"),
+            (Scope::League("10".into()), b"[1]"),
+            (Scope::League("10".into()), br#"{"status":5,"season":{}}"#),
+            (Scope::LeagueDrafts("10".into()), b"{\"oops\":1}"),
+            (Scope::Draft("77".into()), b"{not json"),
+            (Scope::Users("10".into()), b"null"),
+        ] {
+            k.observe(&scope, body, true, TUESDAY, &c);
+        }
+        assert_eq!(planned(TUESDAY, &k, &c), before);
+    }
+}
