@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages the tests and the local run need, if missing:
-# redis-server and the PostgreSQL server binaries (Debian/Ubuntu, apt).
+# redis-server, the PostgreSQL server binaries and Prometheus (Debian/Ubuntu, apt).
 # Idempotent; prints what it does. Exits non-zero with a message when it
 # cannot install (not root and no sudo).
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# prometheus: the real-Prometheus alert test, and promtool for the rule tests.
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
@@ -30,7 +32,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts the packaged services; the tests and run-local.sh start their own.
-for svc in redis-server postgresql; do
+for svc in redis-server postgresql prometheus; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 echo "install-deps: done"

@@ -3,5 +3,6 @@
 
 mod consumer;
 mod crash;
+mod prometheus;
 mod skeleton;
 mod support;
