@@ -158,6 +158,15 @@ async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
     vars.push(("REDIS_URL".into(), redis.url()));
     let port = free_port();
     vars.push(("HTTP_ADDR".into(), format!("127.0.0.1:{port}")));
+    // A password in DATABASE_URL too (trust auth ignores it), and debug logs:
+    // neither secret may appear in any log line or in /ready.
+    let pg_secret = "pg-secret-pw";
+    let db_url = env
+        .database_url
+        .replace("postgres@", &format!("postgres:{pg_secret}@"));
+    vars.retain(|(k, _)| k != "DATABASE_URL" && k != "LOG_LEVEL");
+    vars.push(("DATABASE_URL".into(), db_url));
+    vars.push(("LOG_LEVEL".into(), "debug".into()));
     assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
     let mut consumer = Bin::consumer().spawn(&["run"], &vars);
     let ready = format!("http://127.0.0.1:{port}/ready");
@@ -205,6 +214,7 @@ async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
         !body.contains(&redis.options.password),
         "password in /ready: {body}"
     );
+    assert!(!body.contains(pg_secret), "password in /ready: {body}");
     assert!(
         consumer.is_running(),
         "consumer must survive a Redis outage"
@@ -228,5 +238,11 @@ async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
         Some(0),
         "SIGTERM exits 0 within 10 s; log:\n{}",
         consumer.log()
+    );
+    let log = consumer.log();
+    assert!(log.contains("redis"), "the outage was logged");
+    assert!(
+        !log.contains(&redis.options.password) && !log.contains(pg_secret),
+        "a password reached the log:\n{log}"
     );
 }
