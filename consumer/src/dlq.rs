@@ -81,35 +81,9 @@ impl DeadLetter {
 }
 
 fn parse_entries(v: Value) -> Vec<DeadLetter> {
-    let Value::Array(items) = v else {
-        return Vec::new();
-    };
-    items
+    crate::read::parse_entries(v)
         .into_iter()
-        .filter_map(|item| {
-            let Value::Array(mut pair) = item else {
-                return None;
-            };
-            if pair.len() != 2 {
-                return None;
-            }
-            let fields_v = pair.remove(1);
-            let id = match &pair[0] {
-                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-                Value::SimpleString(s) => s.clone(),
-                _ => return None,
-            };
-            let mut fields = BTreeMap::new();
-            if let Value::Array(kv) = fields_v {
-                let mut it = kv.into_iter();
-                while let (Some(Value::BulkString(k)), Some(Value::BulkString(v))) =
-                    (it.next(), it.next())
-                {
-                    fields.insert(String::from_utf8_lossy(&k).into_owned(), v);
-                }
-            }
-            Some(DeadLetter::from_fields(id, fields))
-        })
+        .map(|(id, fields)| DeadLetter::from_fields(id, fields.into_iter().collect()))
         .collect()
 }
 

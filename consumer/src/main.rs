@@ -221,7 +221,10 @@ async fn dlq_command(action: DlqAction, config: &ConsumerConfig) -> anyhow::Resu
 
 async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
-    shutdown_on_signal(cancel.clone());
+    sleeper_shared::shutdown::cancel_on_signal(
+        cancel.clone(),
+        "shutting down after the current batch",
+    );
     let registry = Registry::new();
     let metrics = ConsumerMetrics::register(&registry)?;
     let pool = app::pool(&config, PROJECTION_SCHEMA, 4)?;
@@ -277,20 +280,4 @@ async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
     projector.run(&cancel).await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-fn shutdown_on_signal(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-        tracing::info!("shutting down after the current batch");
-        cancel.cancel();
-    });
 }

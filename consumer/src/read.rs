@@ -278,7 +278,8 @@ fn parse_read_reply(reply: Value) -> Vec<(String, HashMap<String, Vec<u8>>)> {
     }
 }
 
-fn parse_entries(v: Value) -> Vec<(String, HashMap<String, Vec<u8>>)> {
+/// Entries of an `XRANGE`/`XREADGROUP`/`XAUTOCLAIM` reply: id and raw fields.
+pub fn parse_entries(v: Value) -> Vec<(String, HashMap<String, Vec<u8>>)> {
     let Value::Array(items) = v else {
         return Vec::new();
     };

@@ -178,25 +178,36 @@ async fn oldest_pending(
     })
 }
 
-async fn first_after(
+/// Ids of the entries after `id` (all of them, or the first `limit`).
+async fn ids_after(
     conn: &mut ConnectionManager,
     stream: &str,
     id: &str,
-) -> redis::RedisResult<Option<String>> {
+    limit: Option<usize>,
+) -> redis::RedisResult<Vec<String>> {
     let start = if id.is_empty() || id == "0-0" {
         "-".to_string()
     } else {
         format!("({id}")
     };
-    let v: Vec<RangeEntry> = redis::cmd("XRANGE")
-        .arg(stream)
-        .arg(start)
-        .arg("+")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(conn)
-        .await?;
-    Ok(v.into_iter().next().map(|(id, _)| id))
+    let mut cmd = redis::cmd("XRANGE");
+    cmd.arg(stream).arg(start).arg("+");
+    if let Some(n) = limit {
+        cmd.arg("COUNT").arg(n);
+    }
+    let v: Vec<RangeEntry> = cmd.query_async(conn).await?;
+    Ok(v.into_iter().map(|(id, _)| id).collect())
+}
+
+async fn first_after(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    id: &str,
+) -> redis::RedisResult<Option<String>> {
+    Ok(ids_after(conn, stream, id, Some(1))
+        .await?
+        .into_iter()
+        .next())
 }
 
 async fn count_after(
@@ -205,18 +216,7 @@ async fn count_after(
     id: &str,
 ) -> redis::RedisResult<u64> {
     // Only reached when Redis reports no lag; bounded by the stream's length.
-    let start = if id.is_empty() || id == "0-0" {
-        "-".to_string()
-    } else {
-        format!("({id}")
-    };
-    let v: Vec<RangeEntry> = redis::cmd("XRANGE")
-        .arg(stream)
-        .arg(start)
-        .arg("+")
-        .query_async(conn)
-        .await?;
-    Ok(v.len() as u64)
+    Ok(ids_after(conn, stream, id, None).await?.len() as u64)
 }
 
 /// The lag gauges of DESIGN.md, registered once in a registry.

@@ -14,6 +14,7 @@
 //! - [`lag`]       — consumer-group lag, read from Redis (exported by both binaries)
 //! - [`telemetry`] — tracing setup, the `/health` `/ready` `/metrics` server
 //! - [`redact`]    — credential-free renderings of URLs for logs and `/ready`
+//! - [`shutdown`]  — SIGTERM / Ctrl-C → a cancellation token
 
 pub mod config;
 pub mod envelope;
@@ -22,6 +23,7 @@ pub mod lag;
 pub mod redact;
 pub mod redis_conn;
 pub mod scope;
+pub mod shutdown;
 pub mod stream;
 pub mod telemetry;
 
