@@ -12,6 +12,7 @@
 # Settings (environment): DATA_DIR (.data), REDIS_PORT (6390), PG_PORT (5440),
 # SIM_PORT (8089), PRODUCER_HTTP (127.0.0.1:9100), CONSUMER_HTTP (127.0.0.1:9101),
 # PROFILE (dev | release; default dev: quicker to build), SIM_SPEED (60),
+# BIN_DIR (use already-built binaries from this folder; skips the build),
 # plus every variable of .env.example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,12 +32,18 @@ die() { printf '[run-local] error: %s\n' "$*" >&2; exit 1; }
 
 bash scripts/install-deps.sh || die "redis-server and postgresql are needed (see above)"
 
-say "building ($PROFILE)…"
-if [ "$PROFILE" = release ]; then
+if [ -n "${BIN_DIR:-}" ]; then
+  BIN=$BIN_DIR
+elif [ "$PROFILE" = release ]; then
+  say "building (release)…"
   cargo build --release --bins --locked -q; BIN=$ROOT/target/release
 else
+  say "building (dev)…"
   cargo build --bins --locked -q; BIN=$ROOT/target/debug
 fi
+for b in sleeper-producer sleeper-consumer sleeper-sim; do
+  [ -x "$BIN/$b" ] || die "$BIN/$b is missing (build the workspace binaries)"
+done
 
 mkdir -p "$DATA_DIR/redis" "$DATA_DIR/logs"
 chmod 755 "$DATA_DIR"

@@ -3,6 +3,8 @@
 
 mod consumer;
 mod crash;
+mod producer;
 mod prometheus;
+mod run_local;
 mod skeleton;
 mod support;
