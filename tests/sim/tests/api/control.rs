@@ -12,10 +12,7 @@ use crate::{client, config, get_json, league_of, spawn};
 async fn etag_gives_304_and_gzip_is_served() {
     let sim = spawn(41).await;
     let url = format!("{}/league/{}", sim.base_url(), sim.league_ids()[0]);
-    let raw = reqwest::Client::builder()
-        .gzip(false)
-        .build()
-        .expect("client");
+    let raw = crate::builder().gzip(false).build().expect("client");
     let first = raw
         .get(&url)
         .header("accept-encoding", "gzip")

@@ -57,7 +57,7 @@ async fn error_statuses_come_at_the_configured_rates() {
 async fn body_with(fault: Faults, gzip: bool) -> Result<(u16, Vec<u8>), reqwest::Error> {
     let sim = spawn(32).await;
     sim.set_faults(fault);
-    let c = reqwest::Client::builder()
+    let c = crate::builder()
         .gzip(gzip)
         .timeout(Duration::from_secs(2))
         .build()

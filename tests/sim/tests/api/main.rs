@@ -35,8 +35,14 @@ pub async fn spawn(seed: u64) -> SimHandle {
     start(config(seed)).await.expect("simulator starts")
 }
 
-pub fn client() -> reqwest::Client {
+/// A client builder; installs the rustls crypto provider first (see Cargo.toml).
+pub fn builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+}
+
+pub fn client() -> reqwest::Client {
+    builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client")
