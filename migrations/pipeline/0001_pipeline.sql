@@ -25,11 +25,13 @@ CREATE INDEX IF NOT EXISTS event_log_kind_idx ON event_log (kind, id_ms);
 CREATE INDEX IF NOT EXISTS event_log_league_idx ON event_log (league_id, id_ms);
 
 -- The role GraphQL reads through: SELECT on schema sleeper, nothing else.
+-- Roles are cluster-wide while the migration lock is per database, so two
+-- databases migrating at once may race here: treat "already exists" as done.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sleeper_reader') THEN
-        CREATE ROLE sleeper_reader NOLOGIN;
-    END IF;
+    CREATE ROLE sleeper_reader NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 REVOKE ALL ON SCHEMA pipeline FROM PUBLIC;
