@@ -1,0 +1,593 @@
+//! The producer end to end: real fixtures published byte for byte, dedup
+//! across passes, backfill over a league chain, fetch order under a slow
+//! fetch, the shared quota with `run` and `backfill` side by side, and
+//! recovery from a Redis crash.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use sleeper_shared::{Envelope, Origin};
+use sleeper_sim::{Faults, SimConfig};
+use sleeper_tests::harness::fake::Fake;
+use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
+use sleeper_tests::harness::{fixture, Bin, TestEnv};
+
+use crate::support::{eventually, http_get};
+
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Every entry of the stream, decoded: (stream id, envelope).
+async fn events(redis_url: &str, stream: &str) -> Vec<(String, Envelope)> {
+    let client = redis::Client::open(redis_url).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let entries: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .expect("xrange");
+    entries
+        .into_iter()
+        .map(|(id, fields)| {
+            let env = fields
+                .into_iter()
+                .find(|(k, _)| k == "env")
+                .map(|(_, v)| v)
+                .expect("env field");
+            (
+                id,
+                Envelope::decode(&env, MAX_BODY).expect("decodable envelope"),
+            )
+        })
+        .collect()
+}
+
+fn with(vars: &[(String, String)], extra: &[(&str, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<_> = vars
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .cloned()
+        .collect();
+    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    out
+}
+
+const LEAGUE_A: &str = "1048229732543836160"; // league.json (2024, complete)
+const LEAGUE_B: &str = "1199102384316362752"; // from user_leagues.json (2025)
+const USER_ID: &str = "213866320939196416"; // user.json
+const DRAFT: &str = "1199102384333144064"; // league_drafts.json
+
+/// Where the plan meets each fixture: (fixture, path served, scope expected).
+fn fixture_routes() -> Vec<(&'static str, String, String)> {
+    let a = LEAGUE_A;
+    let b = LEAGUE_B;
+    vec![
+        ("state_nfl", "/state/nfl".into(), "state/nfl".into()),
+        ("players_nfl", "/players/nfl".into(), "players/nfl".into()),
+        (
+            "trending_add",
+            "/players/nfl/trending/add".into(),
+            "players/nfl/trending/add".into(),
+        ),
+        ("user", "/user/rab12345".into(), "user/rab12345".into()),
+        (
+            "user_leagues",
+            format!("/user/{USER_ID}/leagues/nfl/2025"),
+            format!("user/{USER_ID}/leagues/2025"),
+        ),
+        ("league", format!("/league/{a}"), format!("league/{a}")),
+        (
+            "users",
+            format!("/league/{a}/users"),
+            format!("league/{a}/users"),
+        ),
+        (
+            "rosters",
+            format!("/league/{a}/rosters"),
+            format!("league/{a}/rosters"),
+        ),
+        (
+            "winners_bracket",
+            format!("/league/{a}/winners_bracket"),
+            format!("league/{a}/winners_bracket"),
+        ),
+        (
+            "losers_bracket",
+            format!("/league/{a}/losers_bracket"),
+            format!("league/{a}/losers_bracket"),
+        ),
+        (
+            "traded_picks",
+            format!("/league/{a}/traded_picks"),
+            format!("league/{a}/traded_picks"),
+        ),
+        (
+            "league_drafts",
+            format!("/league/{a}/drafts"),
+            format!("league/{a}/drafts"),
+        ),
+        ("draft", format!("/draft/{DRAFT}"), format!("draft/{DRAFT}")),
+        (
+            "draft_picks",
+            format!("/draft/{DRAFT}/picks"),
+            format!("draft/{DRAFT}/picks"),
+        ),
+        (
+            "draft_traded_picks",
+            format!("/draft/{DRAFT}/traded_picks"),
+            format!("draft/{DRAFT}/traded_picks"),
+        ),
+        (
+            "rosters_null_players",
+            format!("/league/{b}/rosters"),
+            format!("league/{b}/rosters"),
+        ),
+        (
+            "matchups",
+            format!("/league/{b}/matchups/1"),
+            format!("league/{b}/matchups/1"),
+        ),
+        (
+            "transactions",
+            format!("/league/{b}/transactions/1"),
+            format!("league/{b}/transactions/1"),
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_publishes_every_fixture_byte_identical_and_then_only_changes() {
+    let env = TestEnv::new("prod_fixtures").await;
+    let fake = Fake::start().await;
+    let routes = fixture_routes();
+    for (name, path, _) in &routes {
+        fake.set(path, 200, fixture(name));
+    }
+    let vars = with(
+        &env.vars(),
+        &[
+            ("SLEEPER_API_BASE_URL", fake.base_url()),
+            ("SLEEPER_LEAGUE_IDS", LEAGUE_A.into()),
+            ("SLEEPER_USERNAME", "rab12345".into()),
+        ],
+    );
+    let out = Bin::producer().run(&["once"], &vars);
+    assert!(out.status.success(), "once failed: {}", out.stderr);
+
+    let published = events(&env.redis_url, &env.stream_key).await;
+    let by_scope: BTreeMap<String, &Envelope> = published
+        .iter()
+        .map(|(_, e)| (e.scope.clone(), e))
+        .collect();
+    for (name, _, scope) in &routes {
+        let env = by_scope
+            .get(scope)
+            .unwrap_or_else(|| panic!("{scope} ({name}) not published; got {:?}", by_scope.keys()));
+        assert!(
+            env.body == fixture(name),
+            "{scope}: body differs from {name}.json"
+        );
+        assert_eq!(env.origin, Origin::Poll);
+    }
+    // Draft scopes carry their league; nothing was published twice.
+    assert_eq!(
+        by_scope[&format!("draft/{DRAFT}/picks")]
+            .league_id
+            .as_deref(),
+        Some(LEAGUE_A)
+    );
+    assert_eq!(by_scope.len(), published.len(), "a scope appended twice");
+    assert_eq!(
+        published.len(),
+        routes.len(),
+        "only the fixtures: {:?}",
+        by_scope.keys()
+    );
+
+    // A second pass with nothing changed appends nothing; players/nfl is not
+    // even fetched again within the day.
+    let players_hits = fake.hits("/players/nfl");
+    let again = Bin::producer().run(&["once"], &vars);
+    assert!(again.status.success(), "{}", again.stderr);
+    assert_eq!(
+        events(&env.redis_url, &env.stream_key).await.len(),
+        published.len()
+    );
+    assert_eq!(fake.hits("/players/nfl"), players_hits);
+
+    // One roster changes: exactly one rosters event more.
+    let changed =
+        String::from_utf8(fixture("rosters"))
+            .unwrap()
+            .replacen("\"wins\":8", "\"wins\":9", 1);
+    fake.set(
+        &format!("/league/{LEAGUE_A}/rosters"),
+        200,
+        changed.clone().into_bytes(),
+    );
+    let third = Bin::producer().run(&["once"], &vars);
+    assert!(third.status.success(), "{}", third.stderr);
+    let after = events(&env.redis_url, &env.stream_key).await;
+    let new: Vec<_> = after[published.len()..].iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        new.len(),
+        1,
+        "{:?}",
+        new.iter().map(|e| &e.scope).collect::<Vec<_>>()
+    );
+    assert_eq!(new[0].scope, format!("league/{LEAGUE_A}/rosters"));
+    assert_eq!(new[0].body, changed.into_bytes());
+}
+
+/// A three-season chain L3 → L2 → L1 where every endpoint has a body.
+fn serve_chain(fake: &Fake) -> BTreeSet<String> {
+    let chain = [("303", Some("202")), ("202", Some("101")), ("101", None)];
+    let mut expected = BTreeSet::new();
+    for (i, (id, prev)) in chain.iter().enumerate() {
+        let season = 2025 - i;
+        let draft = format!("9{id}");
+        let prev = prev.map_or("null".to_string(), |p| format!("\"{p}\""));
+        let league = format!(
+            r#"{{"league_id":"{id}","season":"{season}","status":"complete","previous_league_id":{prev},"draft_id":"{draft}","settings":{{"playoff_week_start":2}}}}"#
+        );
+        fake.set(&format!("/league/{id}"), 200, league.into_bytes());
+        expected.insert(format!("league/{id}"));
+        let mut paths: Vec<String> = [
+            "users",
+            "rosters",
+            "winners_bracket",
+            "losers_bracket",
+            "traded_picks",
+        ]
+        .iter()
+        .map(|k| format!("league/{id}/{k}"))
+        .collect();
+        // Weeks 1..=playoff_week_start+3.
+        for w in 1..=5 {
+            paths.push(format!("league/{id}/matchups/{w}"));
+            paths.push(format!("league/{id}/transactions/{w}"));
+        }
+        for p in ["", "/picks", "/traded_picks"] {
+            paths.push(format!("draft/{draft}{p}"));
+        }
+        for p in paths {
+            fake.set(
+                &format!("/{p}"),
+                200,
+                format!(r#"[{{"of":"{p}"}}]"#).into_bytes(),
+            );
+            expected.insert(p);
+        }
+        fake.set(
+            &format!("/league/{id}/drafts"),
+            200,
+            format!(r#"[{{"draft_id":"{draft}","status":"complete"}}]"#).into_bytes(),
+        );
+        expected.insert(format!("league/{id}/drafts"));
+    }
+    expected
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_walks_a_three_season_chain() {
+    let env = TestEnv::new("prod_backfill").await;
+    let fake = Fake::start().await;
+    let expected = serve_chain(&fake);
+    let vars = with(
+        &env.vars(),
+        &[
+            ("SLEEPER_API_BASE_URL", fake.base_url()),
+            ("SLEEPER_LEAGUE_IDS", "303".into()),
+        ],
+    );
+
+    // Two seasons only: L3 and L2.
+    let out = Bin::producer().run(&["backfill", "--seasons", "2"], &vars);
+    assert!(out.status.success(), "backfill failed: {}", out.stderr);
+    let scopes: BTreeSet<String> = events(&env.redis_url, &env.stream_key)
+        .await
+        .into_iter()
+        .map(|(_, e)| e.scope)
+        .collect();
+    let two: BTreeSet<String> = expected
+        .iter()
+        .filter(|s| !s.contains("101"))
+        .cloned()
+        .collect();
+    assert_eq!(scopes, two);
+    assert_eq!(fake.hits("/league/101"), 0);
+
+    // All seasons: the whole chain, every envelope marked backfill, each scope once.
+    let out = Bin::producer().run(&["backfill"], &vars);
+    assert!(out.status.success(), "backfill failed: {}", out.stderr);
+    let all = events(&env.redis_url, &env.stream_key).await;
+    let scopes: Vec<String> = all.iter().map(|(_, e)| e.scope.clone()).collect();
+    let set: BTreeSet<String> = scopes.iter().cloned().collect();
+    assert_eq!(set, expected);
+    assert_eq!(scopes.len(), set.len(), "a scope was appended twice");
+    assert!(all.iter().all(|(_, e)| e.origin == Origin::Backfill));
+    let draft = all
+        .iter()
+        .find(|(_, e)| e.scope == "draft/9202/picks")
+        .expect("draft picks");
+    assert_eq!(draft.1.league_id.as_deref(), Some("202"));
+
+    // Bad usage is exit 2.
+    let bad = Bin::producer().run(&["backfill", "--league", "x/y"], &vars);
+    assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_fetch_finishing_after_a_newer_one_is_not_appended() {
+    let env = TestEnv::new("prod_slow").await;
+    let sim = sleeper_sim::start(SimConfig {
+        speed: 0.0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let league = sim.league_ids()[0].clone();
+    let path = format!("/v1/league/{league}/rosters");
+    let old = br#"[{"roster_id":1,"version":"old"}]"#;
+    let new = br#"[{"roster_id":1,"version":"new"}]"#;
+    sim.set_override(&path, &old[..]);
+    sim.delay_next(&path, Duration::from_secs(4), 1);
+    let vars = with(
+        &env.vars(),
+        &[
+            ("SLEEPER_API_BASE_URL", sim.base_url()),
+            ("SLEEPER_LEAGUE_IDS", league.clone()),
+        ],
+    );
+    // Pass 1 takes its rosters ticket and its request hangs, carrying the old body.
+    let first = {
+        let vars = vars.clone();
+        tokio::task::spawn_blocking(move || Bin::producer().run(&["once"], &vars))
+    };
+    eventually(
+        Duration::from_secs(20),
+        "the slow rosters request arrived",
+        || async {
+            (sim.stats()
+                .requests_per_path
+                .get(&path)
+                .copied()
+                .unwrap_or(0)
+                >= 1)
+                .then_some(())
+        },
+    )
+    .await;
+    // The body changes; pass 2 fetches it later but finishes first.
+    sim.set_override(&path, &new[..]);
+    let second = Bin::producer().run(&["once"], &vars);
+    assert!(second.status.success(), "{}", second.stderr);
+    let first = first.await.expect("join");
+    assert!(first.status.success(), "{}", first.stderr);
+    assert!(sim.stats().requests_per_path[&path] >= 2);
+
+    let rosters: Vec<Envelope> = events(&env.redis_url, &env.stream_key)
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.scope == format!("league/{league}/rosters"))
+        .collect();
+    assert_eq!(
+        rosters.len(),
+        1,
+        "the older fetch must not land after the newer one"
+    );
+    assert_eq!(rosters[0].body, new.to_vec());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_and_backfill_side_by_side_stay_within_one_quota() {
+    let env = TestEnv::new("prod_quota").await;
+    let sim = sleeper_sim::start(SimConfig {
+        stats_window: Duration::from_secs(6),
+        faults: Faults {
+            rate_429: 0.15,
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let leagues = sim.league_ids();
+    let port = free_port();
+    let vars = with(
+        &env.vars(),
+        &[
+            ("SLEEPER_API_BASE_URL", sim.base_url()),
+            ("SIM_CLOCK_URL", sim.clock_url()),
+            ("SLEEPER_LEAGUE_IDS", leagues.join(",")),
+            ("SLEEPER_RATE_LIMIT_PER_MINUTE", "60".into()),
+            ("SLEEPER_QUOTA_WINDOW", "6s".into()),
+            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+        ],
+    );
+    // A group with no consumer: the producer exports its lag too.
+    let mut conn = env.redis().await;
+    let _: () = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&env.stream_key)
+        .arg("projector")
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(&mut conn)
+        .await
+        .expect("xgroup create");
+    let started = Instant::now();
+    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let backfill = {
+        let vars = vars
+            .iter()
+            .filter(|(k, _)| k != "HTTP_ADDR")
+            .cloned()
+            .collect::<Vec<_>>();
+        let league = leagues[0].clone();
+        tokio::task::spawn_blocking(move || {
+            Bin::producer().run(&["backfill", "--league", &league, "--seasons", "2"], &vars)
+        })
+    };
+    let out = tokio::time::timeout(Duration::from_secs(180), backfill)
+        .await
+        .expect("backfill finishes within 3 minutes")
+        .expect("join");
+    assert!(out.status.success(), "backfill failed: {}", out.stderr);
+    // The run loop got its share too: every league's current matchups.
+    let week_scopes = eventually(
+        Duration::from_secs(60),
+        "run publishes matchups of every league",
+        || async {
+            let scopes: BTreeSet<String> = events(&env.redis_url, &env.stream_key)
+                .await
+                .into_iter()
+                .filter(|(_, e)| e.origin == Origin::Poll && e.scope.contains("/matchups/"))
+                .map(|(_, e)| e.scope)
+                .collect();
+            leagues
+                .iter()
+                .all(|l| {
+                    scopes
+                        .iter()
+                        .any(|s| s.starts_with(&format!("league/{l}/")))
+                })
+                .then_some(scopes)
+        },
+    )
+    .await;
+    assert!(!week_scopes.is_empty());
+    let stats = sim.stats();
+    assert!(
+        stats.total_requests > 60,
+        "the test must span several windows: {} requests",
+        stats.total_requests
+    );
+    assert!(
+        stats.max_requests_in_window <= 60,
+        "{} requests in one {}s window (quota 60); {:?}",
+        stats.max_requests_in_window,
+        stats.window_secs,
+        stats.responses_per_status
+    );
+    assert!(stats.responses_per_status.get("429").copied().unwrap_or(0) > 0);
+    let (_, metrics) = http_get(&format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("metrics");
+    for name in [
+        "sleeper_oldest_snapshot_age_seconds",
+        "sleeper_consumer_lag_events{",
+        "sleeper_stream_length{",
+        "sleeper_events_published_total{",
+    ] {
+        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
+    }
+    let status = run.terminate(Duration::from_secs(10));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "SIGTERM exits 0 within 10 s; log:\n{}",
+        run.log()
+    );
+    eprintln!(
+        "quota test: {} requests, max {} in a 6 s window, {:?} total",
+        stats.total_requests,
+        stats.max_requests_in_window,
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
+    let env = TestEnv::new("prod_redis").await;
+    let redis = RedisServer::start(RedisOptions {
+        aof: true,
+        ..RedisOptions::default()
+    });
+    let fake = Fake::start().await;
+    fake.set(
+        "/state/nfl",
+        200,
+        br#"{"season":"2025","week":1,"season_type":"regular"}"#.to_vec(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let poll = dir.path().join("poll.toml");
+    std::fs::write(&poll, "[intervals]\nstate = \"1s\"\n").expect("poll config");
+    let port = free_port();
+    let vars = with(
+        &env.vars(),
+        &[
+            ("REDIS_URL", redis.url()),
+            ("SLEEPER_API_BASE_URL", fake.base_url()),
+            ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
+            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+        ],
+    );
+    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let count_state = || async {
+        events(&redis.url(), &env.stream_key)
+            .await
+            .into_iter()
+            .filter(|(_, e)| e.scope == "state/nfl")
+            .count()
+    };
+    eventually(Duration::from_secs(20), "first state event", || async {
+        (count_state().await == 1).then_some(())
+    })
+    .await;
+
+    redis.kill();
+    let ready = format!("http://127.0.0.1:{port}/ready");
+    eventually(Duration::from_secs(20), "/ready 503", || async {
+        http_get(&ready)
+            .await
+            .filter(|(s, _)| *s == 503)
+            .map(|_| ())
+    })
+    .await;
+    fake.set(
+        "/state/nfl",
+        200,
+        br#"{"season":"2025","week":2,"season_type":"regular"}"#.to_vec(),
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        run.is_running(),
+        "the producer must survive a Redis outage:\n{}",
+        run.log()
+    );
+
+    redis.restart();
+    let back = Instant::now();
+    eventually(
+        Duration::from_secs(15),
+        "a new state event after Redis returned",
+        || async { (count_state().await == 2).then_some(()) },
+    )
+    .await;
+    let took = back.elapsed();
+    assert!(
+        took < Duration::from_secs(8),
+        "published again after {took:?}"
+    );
+    eventually(Duration::from_secs(10), "/ready 200 again", || async {
+        http_get(&ready)
+            .await
+            .filter(|(s, _)| *s == 200)
+            .map(|_| ())
+    })
+    .await;
+    let status = run.terminate(Duration::from_secs(10));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "log:\n{}",
+        run.log()
+    );
+    eprintln!("redis test: published again {took:?} after Redis returned");
+}
