@@ -117,14 +117,14 @@ async fn dispatch(
         Command::Once => {
             let producer = Producer::connect(config, Registry::new()).await?;
             let _server = serve(&producer, &cancel).await?;
-            shutdown_on_signal(cancel.clone());
+            sleeper_shared::shutdown::cancel_on_signal(cancel.clone(), "shutting down");
             let report = once(&producer, &cadence, &cancel).await;
             Ok(exit_for(&report, "pass"))
         }
         Command::Backfill { league, seasons } => {
             let producer = Producer::connect(config, Registry::new()).await?;
             let _server = serve(&producer, &cancel).await?;
-            shutdown_on_signal(cancel.clone());
+            sleeper_shared::shutdown::cancel_on_signal(cancel.clone(), "shutting down");
             let options = BackfillOptions { league, seasons };
             let report = backfill(&producer, &options, &cancel).await?;
             Ok(exit_for(&report, "backfill"))
@@ -132,7 +132,7 @@ async fn dispatch(
         Command::Run => {
             let producer = Producer::connect(config, Registry::new()).await?;
             let _server = serve(&producer, &cancel).await?;
-            shutdown_on_signal(cancel.clone());
+            sleeper_shared::shutdown::cancel_on_signal(cancel.clone(), "shutting down");
             run(&producer, &cadence, &cancel).await;
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
@@ -177,20 +177,4 @@ async fn serve(
     Ok(Some(
         telemetry::serve(addr, producer.registry.clone(), checks, cancel.clone()).await?,
     ))
-}
-
-fn shutdown_on_signal(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return,
-            };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-        tracing::info!("shutting down");
-        cancel.cancel();
-    });
 }

@@ -66,7 +66,18 @@ pub async fn run(producer: &Producer, cadence: &Cadence, cancel: &CancellationTo
     let config = &producer.config;
     let started_ms = producer.syncer.clock.now_ms().await;
     let last = match producer.syncer.publisher.fetched_times().await {
-        Ok(times) => times,
+        // Discovery scopes are not seeded: what they taught the previous
+        // process is gone, so they are fetched again right away (they are
+        // few and small); everything else keeps its place in the cadence —
+        // a restart does not fetch players/nfl twice in a day.
+        Ok(mut times) => {
+            times.retain(|scope, _| {
+                scope
+                    .parse::<Scope>()
+                    .is_ok_and(|s| !plan::is_discovery(s.kind()))
+            });
+            times
+        }
         Err(e) => {
             tracing::warn!(error = %e, "could not read last fetch times; starting fresh");
             HashMap::new()
