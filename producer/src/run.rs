@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::Producer;
 use crate::cadence::Cadence;
 use crate::clock::system_ms;
-use crate::plan::{self, Known};
+use crate::plan::{self, Due, Known};
 use crate::sync::{SyncError, Synced};
 
 /// How often the loop looks at the plan (real time).
@@ -41,6 +41,30 @@ const RETRY_FAILED: Duration = Duration::from_secs(30);
 const RETRY_REDIS: Duration = Duration::from_secs(1);
 
 type Finished = (Scope, Result<Synced, SyncError>);
+
+/// One tick's choice among the due scopes.
+#[derive(Debug, Default)]
+struct Picked {
+    dispatch: Vec<Due>,
+    /// Held back by the quota (not merely by the in-flight cap).
+    deferred: Vec<Due>,
+}
+
+/// Take due scopes in plan order (priority, then staleness) while there is
+/// room in flight and quota left. What the quota cannot serve is deferred:
+/// it stays due, lowest priority waiting longest — the degradation.
+fn select(due: Vec<Due>, room: usize, budget: usize) -> Picked {
+    let take = room.min(budget).min(due.len());
+    let quota_bound = budget < due.len();
+    let mut due = due.into_iter();
+    let dispatch = due.by_ref().take(take).collect();
+    let deferred = if quota_bound {
+        due.collect()
+    } else {
+        Vec::new()
+    };
+    Picked { dispatch, deferred }
+}
 
 /// The loop's state between ticks.
 struct Runner<'a> {
@@ -149,9 +173,8 @@ impl Runner<'_> {
             })
             .collect();
         let room = (self.producer.config.max_in_flight * 2).saturating_sub(self.in_flight.len());
-        let take = room.min(budget).min(due.len());
-        let mut due = due.into_iter();
-        for d in due.by_ref().take(take) {
+        let picked = select(due, room, budget);
+        for d in picked.dispatch {
             let name = d.scope.to_string();
             self.deferred.remove(&name);
             self.in_flight.insert(name);
@@ -164,11 +187,10 @@ impl Runner<'_> {
                 (d.scope, r)
             });
         }
-        // More due than the quota can serve: the rest waits, lowest priority
-        // longest. Each postponed scope is counted once per postponement.
-        if budget < take + due.len() {
+        if !picked.deferred.is_empty() {
             let mut per_kind: HashMap<Kind, u64> = HashMap::new();
-            for d in due {
+            for d in picked.deferred {
+                // Counted once per postponement, not once per tick.
                 if self.deferred.insert(d.scope.to_string()) {
                     *per_kind.entry(d.scope.kind()).or_default() += 1;
                 }
@@ -268,5 +290,52 @@ impl Runner<'_> {
         })
         .await;
         self.tasks.abort_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PRIO_LIVE, PRIO_PLAYERS, PRIO_SLOW};
+
+    fn due(scope: &str, priority: u8) -> Due {
+        Due {
+            scope: scope.parse().unwrap(),
+            league_id: None,
+            priority,
+        }
+    }
+
+    fn names(v: &[Due]) -> Vec<String> {
+        v.iter().map(|d| d.scope.to_string()).collect()
+    }
+
+    fn game_day() -> Vec<Due> {
+        vec![
+            due("league/1/matchups/10", PRIO_LIVE),
+            due("draft/7/picks", PRIO_LIVE),
+            due("league/1/traded_picks", PRIO_SLOW),
+            due("players/nfl", PRIO_PLAYERS),
+        ]
+    }
+
+    #[test]
+    fn short_of_quota_live_scopes_go_first_and_the_rest_is_deferred() {
+        let p = select(game_day(), 8, 2);
+        assert_eq!(
+            names(&p.dispatch),
+            ["league/1/matchups/10", "draft/7/picks"]
+        );
+        assert_eq!(names(&p.deferred), ["league/1/traded_picks", "players/nfl"]);
+    }
+
+    #[test]
+    fn a_full_in_flight_set_waits_without_counting_as_deferred() {
+        let p = select(game_day(), 1, 100);
+        assert_eq!(names(&p.dispatch), ["league/1/matchups/10"]);
+        assert!(p.deferred.is_empty());
+        let p = select(game_day(), 0, 0);
+        assert!(p.dispatch.is_empty());
+        assert_eq!(p.deferred.len(), 4);
     }
 }
