@@ -73,7 +73,8 @@ struct Runner<'a> {
     known: Known,
     /// Last successful fetch of each scope (clock ms).
     last: HashMap<String, i64>,
-    in_flight: HashSet<String>,
+    /// Scopes being synced, with when they were dispatched (clock ms).
+    in_flight: HashMap<String, i64>,
     tasks: JoinSet<Finished>,
     /// Scopes that failed, not to be dispatched again before the instant.
     backoff: HashMap<String, Instant>,
@@ -112,7 +113,7 @@ pub async fn run(producer: &Producer, cadence: &Cadence, cancel: &CancellationTo
         cadence,
         known: Known::new(&config.league_ids, config.username.as_deref()),
         last,
-        in_flight: HashSet::new(),
+        in_flight: HashMap::new(),
         tasks: JoinSet::new(),
         backoff: HashMap::new(),
         deferred: HashSet::new(),
@@ -169,7 +170,7 @@ impl Runner<'_> {
             .into_iter()
             .filter(|d| {
                 let name = d.scope.to_string();
-                !self.in_flight.contains(&name) && !self.backoff.contains_key(&name)
+                !self.in_flight.contains_key(&name) && !self.backoff.contains_key(&name)
             })
             .collect();
         let room = (self.producer.config.max_in_flight * 2).saturating_sub(self.in_flight.len());
@@ -177,7 +178,7 @@ impl Runner<'_> {
         for d in picked.dispatch {
             let name = d.scope.to_string();
             self.deferred.remove(&name);
-            self.in_flight.insert(name);
+            self.in_flight.insert(name, now);
             let syncer = self.producer.syncer.clone();
             let cancel = self.work_cancel.clone();
             self.tasks.spawn(async move {
@@ -212,8 +213,9 @@ impl Runner<'_> {
             }
         };
         let name = scope.to_string();
-        self.in_flight.remove(&name);
         let now = self.producer.syncer.clock.now_ms().await;
+        // The cadence runs from request to request, not from completion.
+        let dispatched = self.in_flight.remove(&name).unwrap_or(now);
         match result {
             Ok(synced) => {
                 if let Some(body) = synced.body() {
@@ -221,7 +223,7 @@ impl Runner<'_> {
                     self.known
                         .observe(&scope, body, appended, now, self.cadence);
                 }
-                self.last.insert(name, now);
+                self.last.insert(name, dispatched);
             }
             Err(e) => {
                 let wait = match e {

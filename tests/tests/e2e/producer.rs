@@ -591,3 +591,55 @@ async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
     );
     eprintln!("redis test: published again {took:?} after Redis returned");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_scores_keep_a_league_at_live_cadence_without_a_game_window() {
+    let env = TestEnv::new("prod_live").await;
+    // Sunday 12:55 ET of week 10, a simulated minute per real second.
+    let sim = sleeper_sim::start(SimConfig {
+        speed: 60.0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let league = sim.league_ids()[0].clone();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let poll = dir.path().join("poll.toml");
+    // No game windows at all: only the data can make the league live.
+    std::fs::write(&poll, "windows = []\n").expect("poll config");
+    let vars = with(
+        &env.vars(),
+        &[
+            ("SLEEPER_API_BASE_URL", sim.base_url()),
+            ("SIM_CLOCK_URL", sim.clock_url()),
+            ("SLEEPER_LEAGUE_IDS", league.clone()),
+            ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
+        ],
+    );
+    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let path = format!("/v1/league/{league}/matchups/10");
+    // At the 15-minute cadence, 35 simulated minutes hold 3 fetches; live
+    // (after the second fetch saw the scores move) one a simulated minute.
+    let hits = eventually(
+        Duration::from_secs(35),
+        "matchups polled at live cadence",
+        || async {
+            let n = sim
+                .stats()
+                .requests_per_path
+                .get(&path)
+                .copied()
+                .unwrap_or(0);
+            (n >= 8).then_some(n)
+        },
+    )
+    .await;
+    let status = run.terminate(Duration::from_secs(10));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "log:\n{}",
+        run.log()
+    );
+    eprintln!("live test: {hits} matchups requests");
+}
