@@ -16,6 +16,9 @@ use crate::support::{eventually, http_get};
 
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// A raw stream entry: id and field/value pairs.
+type RawEntry = (String, Vec<(String, Vec<u8>)>);
+
 /// Every entry of the stream, decoded: (stream id, envelope).
 async fn events(redis_url: &str, stream: &str) -> Vec<(String, Envelope)> {
     let client = redis::Client::open(redis_url).expect("redis url");
@@ -23,7 +26,7 @@ async fn events(redis_url: &str, stream: &str) -> Vec<(String, Envelope)> {
         .get_multiplexed_async_connection()
         .await
         .expect("redis");
-    let entries: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+    let entries: Vec<RawEntry> = redis::cmd("XRANGE")
         .arg(stream)
         .arg("-")
         .arg("+")
