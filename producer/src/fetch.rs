@@ -77,6 +77,9 @@ impl FetchError {
     }
 }
 
+/// The longest wait between tries while the quota store is unreachable.
+const REDIS_RETRY_CAP: Duration = Duration::from_secs(1);
+
 /// Retry settings. The defaults survive a 30 % rate of 429s: failing eleven
 /// attempts in a row then has a probability of about 2·10⁻⁶.
 #[derive(Debug, Clone)]
@@ -154,9 +157,15 @@ impl Fetcher {
             .when(|e: &FetchError| e.is_transient() && !cancel.is_cancelled())
             .adjust(move |e: &FetchError, d: Option<Duration>| {
                 // Honour Retry-After, but never wait less than the backoff says.
-                match (e.retry_after(), d) {
-                    (Some(ra), Some(d)) => Some(ra.min(max_retry_after).max(d)),
-                    (_, d) => d,
+                match (e, e.retry_after(), d) {
+                    (_, Some(ra), Some(d)) => Some(ra.min(max_retry_after).max(d)),
+                    // The quota store (Redis) is away: Sleeper is not being
+                    // hit, so poll for its return quickly — publishing must
+                    // resume within seconds of Redis coming back.
+                    (FetchError::Quota(QuotaError::Redis(_)), _, d) => {
+                        d.map(|d| d.min(REDIS_RETRY_CAP))
+                    }
+                    (_, _, d) => d,
                 }
             })
             .notify(|e: &FetchError, d: Duration| {
