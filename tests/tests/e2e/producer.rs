@@ -285,6 +285,8 @@ async fn backfill_walks_a_three_season_chain() {
         &[
             ("SLEEPER_API_BASE_URL", fake.base_url()),
             ("SLEEPER_LEAGUE_IDS", "303".into()),
+            // A local fake: pace faster than the default to keep the test short.
+            ("SLEEPER_RATE_LIMIT_PER_MINUTE", "900".into()),
         ],
     );
 
@@ -322,6 +324,14 @@ async fn backfill_walks_a_three_season_chain() {
     // Bad usage is exit 2.
     let bad = Bin::producer().run(&["backfill", "--league", "x/y"], &vars);
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
+    let bad_poll = with(
+        &vars,
+        &[("SLEEPER_POLL_CONFIG", "/nonexistent/poll.toml".into())],
+    );
+    let bad = Bin::producer().run(&["once"], &bad_poll);
+    assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("SLEEPER_POLL_CONFIG"), "{}", bad.stderr);
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
