@@ -85,7 +85,10 @@ impl ConsumerConfig {
         let hasura_admin_secret = env.get("HASURA_ADMIN_SECRET").map(str::to_string);
         let crash_after_commit = match env.get("CONSUMER_CRASH_AFTER_COMMIT") {
             None => None,
-            Some(v) => Some(v.parse::<u64>().map_err(|_| env.invalid("CONSUMER_CRASH_AFTER_COMMIT", v, "a batch count"))?),
+            Some(v) => Some(
+                v.parse::<u64>()
+                    .map_err(|_| env.invalid("CONSUMER_CRASH_AFTER_COMMIT", v, "a batch count"))?,
+            ),
         };
         Ok(Self {
             common,

@@ -133,7 +133,10 @@ impl Projector {
         self.commits += 1;
         if self.config.crash_after_commit == Some(self.commits) {
             // The worst moment to die: committed, not acked. Redelivery must be harmless.
-            tracing::error!(commits = self.commits, "CONSUMER_CRASH_AFTER_COMMIT reached: aborting before XACK");
+            tracing::error!(
+                commits = self.commits,
+                "CONSUMER_CRASH_AFTER_COMMIT reached: aborting before XACK"
+            );
             std::process::abort();
         }
         let n = outcome.entries.len();
