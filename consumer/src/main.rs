@@ -251,7 +251,6 @@ async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let blocking = redis_conn::blocking(&config.common.redis_url, config.block).await?;
     let mut conn = redis.clone();
     loop {
         match ensure_group(&mut conn, &config.common.stream_key, &config.group).await {
@@ -266,7 +265,7 @@ async fn run(config: ConsumerConfig) -> anyhow::Result<ExitCode> {
         }
     }
     let reader = Reader::new(
-        blocking,
+        config.common.redis_url.clone(),
         redis.clone(),
         config.common.stream_key.clone(),
         config.group.clone(),

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{RedisResult, Value};
+use sleeper_shared::redis_conn;
 
 /// One stream entry as read, fields untouched.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +46,10 @@ pub enum Source {
 
 /// A group member's view of the stream.
 pub struct Reader {
-    blocking: MultiplexedConnection,
+    /// The blocking-read connection; dropped on error and re-made on the next
+    /// read, since a plain multiplexed connection does not reconnect by itself.
+    blocking: Option<MultiplexedConnection>,
+    redis_url: String,
     conn: ConnectionManager,
     stream: String,
     group: String,
@@ -63,7 +67,7 @@ impl Reader {
     /// A reader; call [`Reader::ensure_group`] before reading.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        blocking: MultiplexedConnection,
+        redis_url: String,
         conn: ConnectionManager,
         stream: String,
         group: String,
@@ -73,7 +77,8 @@ impl Reader {
         claim_idle: Duration,
     ) -> Self {
         Self {
-            blocking,
+            blocking: None,
+            redis_url,
             conn,
             stream,
             group,
@@ -149,7 +154,21 @@ impl Reader {
         }
         cmd.arg("STREAMS").arg(&self.stream).arg(from);
         let reply: Value = if block {
-            cmd.query_async(&mut self.blocking).await?
+            let mut conn = match self.blocking.take() {
+                Some(c) => c,
+                None => redis_conn::blocking(&self.redis_url, self.block)
+                    .await
+                    .map_err(|e| {
+                        redis::RedisError::from((
+                            redis::ErrorKind::Io,
+                            "connecting for blocking reads",
+                            e.to_string(),
+                        ))
+                    })?,
+            };
+            let reply = cmd.query_async(&mut conn).await?;
+            self.blocking = Some(conn);
+            reply
         } else {
             cmd.query_async(&mut self.conn).await?
         };

@@ -3,6 +3,7 @@
 
 mod consumer;
 mod crash;
+mod faults;
 mod producer;
 mod prometheus;
 mod run_local;
