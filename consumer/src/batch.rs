@@ -112,7 +112,7 @@ pub async fn apply(
                 code,
                 reason: reason.clone(),
             },
-            Ok(env) => apply_event(&mut tx, d.id, env).await?,
+            Ok(env) => apply_event(&mut tx, d.id, env, Guard::Newer).await?,
         };
         outcome.entries.push((d.entry.id.clone(), disposition));
     }
@@ -152,12 +152,18 @@ fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
     } else {
         match entry.field(FIELD_ENVELOPE) {
             None => Err(("missing_envelope", format!("no `{FIELD_ENVELOPE}` field"))),
-            Some(bytes) => Envelope::decode(bytes, max_body)
-                .map_err(|e: DecodeError| (e.reason(), e.to_string()))
-                .and_then(check_scope),
+            Some(bytes) => decode_envelope(bytes, max_body),
         }
     };
     Decoded { entry, id, env }
+}
+
+/// Decode an envelope's wire bytes and check its scope — what the live path
+/// accepts (also used by replay and rebuild on archived envelopes).
+pub fn decode_envelope(bytes: &[u8], max_body: usize) -> Result<Envelope, (&'static str, String)> {
+    Envelope::decode(bytes, max_body)
+        .map_err(|e: DecodeError| (e.reason(), e.to_string()))
+        .and_then(check_scope)
 }
 
 /// The scope must be canonical and of the envelope's kind.
@@ -177,7 +183,8 @@ fn check_scope(env: Envelope) -> Result<Envelope, (&'static str, String)> {
     }
 }
 
-async fn lock_scopes(
+/// Lock the scopes' advisory locks in sorted order (also used by replay).
+pub async fn lock_scopes(
     tx: &Transaction<'_>,
     scopes: &BTreeSet<&str>,
 ) -> Result<(), tokio_postgres::Error> {
@@ -195,10 +202,23 @@ async fn lock_scopes(
     Ok(())
 }
 
-async fn apply_event(
+/// Which versions the guard lets through for a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// The live path: only a version newer than the applied one.
+    Newer,
+    /// Replay: the applied version itself too (re-write its rows with the
+    /// current projection), never an older one.
+    NotOlder,
+}
+
+/// Project and apply one event under its own savepoint (see the module doc).
+/// Reused by replay (with [`Guard::NotOlder`]) and by rebuild's tail.
+pub async fn apply_event(
     tx: &mut Transaction<'_>,
     id: StreamId,
     env: &Envelope,
+    guard: Guard,
 ) -> Result<Disposition, tokio_postgres::Error> {
     let projection = match project(id, env) {
         Ok(p) => p,
@@ -211,7 +231,7 @@ async fn apply_event(
         }
     };
     let mut sp = tx.savepoint("event").await?;
-    match write_event(&mut sp, id, env, &projection).await {
+    match write_event(&mut sp, id, env, &projection, guard).await {
         Ok(d) => {
             sp.commit().await?;
             Ok(d)
@@ -241,6 +261,7 @@ async fn write_event(
     id: StreamId,
     env: &Envelope,
     projection: &Projection,
+    guard: Guard,
 ) -> Result<Disposition, tokio_postgres::Error> {
     let current = tx
         .query_opt(
@@ -252,7 +273,10 @@ async fn write_event(
             ms: r.get(0),
             seq: r.get(1),
         });
-    let newer = current.is_none_or(|c| id > c);
+    let newer = current.is_none_or(|c| match guard {
+        Guard::Newer => id > c,
+        Guard::NotOlder => id >= c,
+    });
     let mut rows = 0;
     if newer {
         for t in &projection.snapshot {

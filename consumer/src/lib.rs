@@ -13,6 +13,9 @@
 //! - `ack`       — XACK, and dead letters (XADD to the DLQ + XACK in one MULTI)
 //! - `projector` — the stepping loop (`process_once`) and `run`
 //! - `migrate`   — the embedded migrations and their runner
+//! - `replay`    — re-project a range of the archive (newest per scope + series), never regressing
+//! - `rebuild`   — every table afresh into a shadow schema from the archive, compacted, then swapped in
+//! - `registry`  — consumer heartbeats with their projection version (rebuild's version check)
 //! - `trim`      — retention (XTRIM MINID below every group's safe id) and idle consumer names
 //! - `dlq`, `status` — the `dlq` and `status` commands
 //! - `stream_id` — stream ids as versions
@@ -29,6 +32,9 @@ pub mod migrate;
 pub mod project;
 pub mod projector;
 pub mod read;
+pub mod rebuild;
+pub mod registry;
+pub mod replay;
 pub mod status;
 pub mod stream_id;
 pub mod trim;

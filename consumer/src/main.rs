@@ -10,10 +10,12 @@ use sleeper_consumer::metrics::ConsumerMetrics;
 use sleeper_consumer::migrate::{migrate, PROJECTION_SCHEMA};
 use sleeper_consumer::projector::Projector;
 use sleeper_consumer::read::{ensure_group, Reader};
-use sleeper_consumer::{dlq, status};
+use sleeper_consumer::replay::{End, ReplayFilter};
+use sleeper_consumer::{dlq, rebuild, replay, status};
 use sleeper_shared::config::{ConfigError, Env};
 use sleeper_shared::redis_conn;
 use sleeper_shared::telemetry::{self, Check, RedisCheck};
+use sleeper_shared::Kind;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -33,6 +35,26 @@ enum Command {
     Run,
     /// Apply migrations, then exit.
     Migrate,
+    /// Re-project a range of the archive: each scope's newest event in the
+    /// range (its current version included) and every series sample; never
+    /// overwrites a newer snapshot.
+    Replay {
+        /// From this stream id or RFC 3339 append time (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this stream id or RFC 3339 append time (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only these kinds (repeatable).
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Only events of these leagues (draft scopes included; repeatable).
+        #[arg(long = "league")]
+        leagues: Vec<String>,
+    },
+    /// Rebuild every projection table from the whole archive into a shadow
+    /// schema, then swap it in atomically.
+    Rebuild,
     /// Stream length, groups, lag (events, seconds), pending, DLQ, archive.
     Status {
         /// Machine-readable output.
@@ -76,7 +98,11 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Run);
     let default_http = match command {
         Command::Run | Command::Health => Some("127.0.0.1:9101"),
-        Command::Migrate | Command::Status { .. } | Command::Dlq { .. } => None,
+        Command::Migrate
+        | Command::Status { .. }
+        | Command::Dlq { .. }
+        | Command::Replay { .. }
+        | Command::Rebuild => None,
     };
     let config = match ConsumerConfig::load(&Env::from_process(), default_http) {
         Ok(c) => c,
@@ -138,7 +164,146 @@ async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq { action } => dlq_command(action, &config).await,
+        Command::Replay {
+            from,
+            to,
+            kinds,
+            leagues,
+        } => replay_command(&config, from, to, kinds, leagues).await,
+        Command::Rebuild => rebuild_command(&config).await,
     }
+}
+
+/// A usage error: one line naming the bad value, exit 2.
+fn usage(message: String) -> ExitCode {
+    eprintln!("sleeper-consumer: {message}");
+    ExitCode::from(ConfigError::EXIT_CODE as u8)
+}
+
+async fn replay_command(
+    config: &ConsumerConfig,
+    from: Option<String>,
+    to: Option<String>,
+    kinds: Vec<String>,
+    leagues: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut filter = ReplayFilter {
+        leagues,
+        ..ReplayFilter::default()
+    };
+    for (value, end, slot) in [
+        (from, End::From, &mut filter.from),
+        (to, End::To, &mut filter.to),
+    ] {
+        if let Some(v) = value {
+            match replay::parse_bound(&v, end) {
+                Ok(id) => *slot = Some(id),
+                Err(e) => {
+                    return Ok(usage(format!(
+                        "--{}: {e}",
+                        if end == End::From { "from" } else { "to" }
+                    )))
+                }
+            }
+        }
+    }
+    for k in kinds {
+        match k.parse::<Kind>() {
+            Ok(kind) => filter.kinds.push(kind),
+            Err(_) => return Ok(usage(format!("--kind: unknown kind {k:?}"))),
+        }
+    }
+    let pool = app::pool(config, PROJECTION_SCHEMA, 1)?;
+    let mut client = pool.get().await?;
+    let started = std::time::Instant::now();
+    let report = replay::replay(&mut client, &filter, config.max_body_bytes, |r| {
+        tracing::info!(
+            scopes = r.scopes,
+            applied = r.applied,
+            events = r.events_read,
+            "replaying"
+        )
+    })
+    .await?;
+    println!(
+        "replay: {} events read, {} scopes, {} re-applied, {} kept (newer applied), {} unprojectable, {} rows, {:.1}s",
+        report.events_read,
+        report.scopes,
+        report.applied,
+        report.kept_newer,
+        report.unprojectable,
+        report.rows,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn rebuild_command(config: &ConsumerConfig) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let keys = config.keys();
+    let mut redis = redis_conn::managed(&config.common.redis_url).await?;
+    let mut admin = app::connect(config).await?;
+    let mut reader = app::connect(config).await?;
+    let shadow_pool = app::pool(config, rebuild::SHADOW_SCHEMA, 1)?;
+    let mut shadow = shadow_pool.get().await?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} scopes {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut last_log = std::time::Instant::now();
+    let mut progress = |done: u64, total: u64, r: &rebuild::RebuildReport| match &bar {
+        Some(bar) => {
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message(format!("{} events, {} rows", r.events_read, r.rows));
+        }
+        None => {
+            if last_log.elapsed() >= std::time::Duration::from_secs(5) || done == total {
+                last_log = std::time::Instant::now();
+                tracing::info!(
+                    done,
+                    total,
+                    events = r.events_read,
+                    rows = r.rows,
+                    "rebuilding"
+                );
+            }
+        }
+    };
+    let result = rebuild::rebuild(
+        rebuild::Connections {
+            admin: &mut admin,
+            reader: &mut reader,
+            shadow: &mut shadow,
+            redis: &mut redis,
+            keys: &keys,
+        },
+        config.max_body_bytes,
+        &mut progress,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e @ rebuild::RebuildError::Outdated { .. }) | Err(e @ rebuild::RebuildError::Busy) => {
+            eprintln!("sleeper-consumer: rebuild refused: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let (Some(url), Some(secret)) = (&config.hasura_url, &config.hasura_admin_secret) {
+        rebuild::reload_hasura(url, secret).await;
+    }
+    println!("{}", report.summary());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn dlq_command(action: DlqAction, config: &ConsumerConfig) -> anyhow::Result<ExitCode> {

@@ -16,6 +16,7 @@ use crate::batch::{self, Disposition};
 use crate::config::ConsumerConfig;
 use crate::metrics::ConsumerMetrics;
 use crate::read::{Entry, Reader};
+use crate::registry;
 use crate::trim::{self, TrimDecision};
 
 /// How often the stream is trimmed and idle consumer names are removed.
@@ -193,7 +194,12 @@ impl Projector {
         let mut backoff = Duration::from_millis(100);
         let mut last_metrics = Instant::now() - Duration::from_secs(60);
         let mut last_maintenance = Instant::now();
+        let mut last_heartbeat: Option<Instant> = None;
         while !cancel.is_cancelled() {
+            if last_heartbeat.is_none_or(|t| t.elapsed() >= registry::HEARTBEAT_EVERY) {
+                self.heartbeat().await;
+                last_heartbeat = Some(Instant::now());
+            }
             if last_metrics.elapsed() >= Duration::from_secs(5) {
                 self.refresh_gauges().await;
                 last_metrics = Instant::now();
@@ -256,6 +262,17 @@ impl Projector {
         .await
         {
             tracing::warn!(error = %describe(&self.config.common.redis_url, &e), "removing idle consumers failed");
+        }
+    }
+
+    /// Register this consumer's projection version with a heartbeat (for
+    /// `rebuild`'s version check). A failure is logged; the next beat retries.
+    pub async fn heartbeat(&mut self) {
+        let now = chrono::Utc::now().timestamp_millis();
+        if let Err(e) =
+            registry::heartbeat(&mut self.redis, &self.keys, &self.config.consumer_name, now).await
+        {
+            tracing::debug!(error = %describe(&self.config.common.redis_url, &e), "heartbeat failed");
         }
     }
 

@@ -32,6 +32,12 @@ pub use table::{Col, ColType, Mode, Table, TableRows, Val};
 
 use crate::stream_id::StreamId;
 
+/// The version of the projection logic compiled into this binary. Bump it
+/// whenever any projection's output changes: each running consumer registers
+/// it with a heartbeat, and `rebuild` refuses to swap while a live consumer
+/// runs an older one (it would keep writing the old shape into new tables).
+pub const PROJECTION_VERSION: u32 = 1;
+
 /// Every projection table, in the order of the migrations (tests, tools).
 pub static TABLES: &[&Table] = &[
     &state::NFL_STATE,

@@ -1,0 +1,698 @@
+//! `sleeper-consumer rebuild`: every projection table afresh from the whole
+//! archive, built beside the live tables and swapped in atomically.
+//!
+//! 1. The projection migrations run into a shadow schema ([`SHADOW_SCHEMA`],
+//!    dropped first if a failed run left it): tables, views, grants and
+//!    `_versions`, so versions swap with the tables.
+//! 2. The archive is read in one REPEATABLE READ snapshot, compacted: for
+//!    each scope only its newest *projectable* event is written (a shape or
+//!    data error falls back to the next newest), so snapshot work grows with
+//!    scopes, not events. Scopes whose projection yields series samples or
+//!    keeps absent rows (league members) are read in full: series samples
+//!    are written in bulk, insert-if-absent; kept rows are merged newest
+//!    first, exactly what applying the events in order leaves.
+//! 3. Catch-up: archive rows the snapshot did not see are applied through the
+//!    live guard, first without any lock, then in the swap transaction.
+//! 4. Swap, in one transaction: the projection lock is taken exclusively (a
+//!    live batch holds it shared, so projectors pause only here), the last
+//!    tail is applied, `sleeper` is renamed away, the shadow renamed to
+//!    `sleeper`, the old schema dropped, and the migration history follows
+//!    the rename. Readers see the old tables until the commit and the new
+//!    ones after; never an empty or half-built table.
+//!
+//! A live consumer whose projection version is older than this binary's
+//! refuses the rebuild (checked before building and again before the swap).
+//! Undecodable archive rows are skipped (they are in the DLQ).
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use redis::aio::ConnectionManager;
+use sleeper_shared::stream::StreamKeys;
+use sleeper_shared::Envelope;
+use tokio_postgres::{Client, IsolationLevel, Transaction};
+
+use crate::batch::{self, decode_envelope, is_data_error, Guard, PROJECTION_LOCK};
+use crate::migrate::{self, quote_ident, MigrateError, PROJECTION_SCHEMA};
+use crate::project::{project, Mode, Projection, Table, TableRows, Val, PROJECTION_VERSION};
+use crate::registry;
+use crate::stream_id::StreamId;
+use crate::write;
+
+/// Where the new tables are built.
+pub const SHADOW_SCHEMA: &str = "sleeper_rebuild";
+/// The live schema's name between the renames of the swap.
+const OLD_SCHEMA: &str = "sleeper_old";
+/// One rebuild at a time per database (session lock).
+const REBUILD_LOCK: i64 = 0x5EE9_E45F_0003;
+/// Scopes written per shadow transaction.
+const SCOPES_PER_TX: usize = 200;
+/// Series rows buffered before one bulk insert.
+const SERIES_FLUSH_ROWS: usize = 5_000;
+/// Older events fetched per round trip when a scope is read in full.
+const PAGE: i64 = 16;
+/// Extra margin on the catch-up watermark (clock and stats-snapshot slack).
+const WATERMARK_MARGIN_SECS: f64 = 60.0;
+
+/// Why a rebuild failed or refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("another rebuild is running on this database")]
+    Busy,
+    #[error("live consumer(s) run an older projection version than this binary ({mine}): {}; upgrade or stop them first", list(.outdated))]
+    Outdated {
+        mine: u32,
+        outdated: Vec<(String, u32)>,
+    },
+    #[error("schema {0} does not exist; run `sleeper-consumer migrate` first")]
+    NotMigrated(&'static str),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("{0}")]
+    Migrate(#[from] MigrateError),
+    #[error("postgres: {0}")]
+    Db(#[from] tokio_postgres::Error),
+}
+
+fn list(v: &[(String, u32)]) -> String {
+    v.iter()
+        .map(|(n, ver)| format!("{n} (version {ver})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a rebuild did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RebuildReport {
+    /// Archived events decoded (snapshot and series reads, tail included).
+    pub events_read: u64,
+    /// Scopes in the new tables.
+    pub scopes: u64,
+    /// Rows written into the shadow.
+    pub rows: u64,
+    /// Events applied after the snapshot (catch-up and swap).
+    pub tail_events: u64,
+    pub seconds: f64,
+}
+
+impl RebuildReport {
+    /// The closing summary line.
+    pub fn summary(&self) -> String {
+        format!(
+            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s",
+            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds
+        )
+    }
+}
+
+/// Progress as the build goes: (scopes done, scopes total, report so far).
+pub trait Progress {
+    fn update(&mut self, done: u64, total: u64, report: &RebuildReport);
+}
+
+impl<F: FnMut(u64, u64, &RebuildReport)> Progress for F {
+    fn update(&mut self, done: u64, total: u64, report: &RebuildReport) {
+        self(done, total, report)
+    }
+}
+
+/// The connections a rebuild needs.
+pub struct Connections<'a> {
+    /// Any session (locks, DDL, archive snapshot reads).
+    pub admin: &'a mut Client,
+    /// A second session for reading the archive snapshot.
+    pub reader: &'a mut Client,
+    /// A session whose `search_path` is [`SHADOW_SCHEMA`] (see `app::pool`).
+    pub shadow: &'a mut Client,
+    pub redis: &'a mut ConnectionManager,
+    pub keys: &'a StreamKeys,
+}
+
+/// Run a rebuild; see the module doc.
+pub async fn rebuild(
+    c: Connections<'_>,
+    max_body: usize,
+    progress: &mut dyn Progress,
+) -> Result<RebuildReport, RebuildError> {
+    let started = Instant::now();
+    let locked: bool = c
+        .admin
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&REBUILD_LOCK])
+        .await?
+        .get(0);
+    if !locked {
+        return Err(RebuildError::Busy);
+    }
+    let result = rebuild_locked(
+        c.admin, c.reader, c.shadow, c.redis, c.keys, max_body, progress,
+    )
+    .await;
+    let _ = c
+        .admin
+        .execute("SELECT pg_advisory_unlock($1)", &[&REBUILD_LOCK])
+        .await;
+    let mut report = result?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+async fn check_versions(
+    redis: &mut ConnectionManager,
+    keys: &StreamKeys,
+) -> Result<(), RebuildError> {
+    let regs = registry::read(redis, keys).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let outdated = registry::outdated(&regs, PROJECTION_VERSION, now);
+    if outdated.is_empty() {
+        Ok(())
+    } else {
+        Err(RebuildError::Outdated {
+            mine: PROJECTION_VERSION,
+            outdated,
+        })
+    }
+}
+
+async fn schema_exists(client: &Client, schema: &str) -> Result<bool, tokio_postgres::Error> {
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+            &[&schema],
+        )
+        .await?
+        .get(0))
+}
+
+/// The snapshot's catch-up watermark, in ms: rows archived by transactions
+/// that started at or after it may be missing from the snapshot. Must be the
+/// first statement of the snapshot transaction.
+const WATERMARK_SQL: &str = "SELECT (extract(epoch FROM least(now(), coalesce(
+        (SELECT min(xact_start) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()), now())))
+        * 1000 - $1::float8 * 1000)::int8";
+
+#[allow(clippy::too_many_arguments)]
+async fn rebuild_locked(
+    admin: &mut Client,
+    reader: &mut Client,
+    shadow: &mut Client,
+    redis: &mut ConnectionManager,
+    keys: &StreamKeys,
+    max_body: usize,
+    progress: &mut dyn Progress,
+) -> Result<RebuildReport, RebuildError> {
+    check_versions(redis, keys).await?;
+    if !schema_exists(admin, PROJECTION_SCHEMA).await? {
+        return Err(RebuildError::NotMigrated(PROJECTION_SCHEMA));
+    }
+    // A fresh shadow, with the whole projection DDL.
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE",
+            quote_ident(SHADOW_SCHEMA)
+        ))
+        .await?;
+    admin
+        .execute(
+            "DELETE FROM pipeline.schema_migrations WHERE target_schema = $1",
+            &[&SHADOW_SCHEMA],
+        )
+        .await?;
+    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
+
+    let mut report = RebuildReport::default();
+    let (watermark, seen_max) =
+        build_snapshot(reader, shadow, max_body, progress, &mut report).await?;
+
+    // Catch up without any lock, so the swap's tail is short.
+    let tx = reader
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let next_watermark: i64 = tx
+        .query_one(WATERMARK_SQL, &[&WATERMARK_MARGIN_SECS])
+        .await?
+        .get(0);
+    let tail = read_tail(&tx, watermark, seen_max).await?;
+    tx.commit().await?;
+    let seen_max = apply_tail(shadow, tail, max_body, seen_max, &mut report).await?;
+    tracing::info!(tail = report.tail_events, "rebuild: caught up; swapping");
+
+    check_versions(redis, keys).await?;
+    swap(shadow, next_watermark, seen_max, max_body, &mut report).await?;
+    report.scopes = admin
+        .query_one("SELECT count(*) FROM sleeper._versions", &[])
+        .await?
+        .get::<_, i64>(0) as u64;
+    Ok(report)
+}
+
+/// Build the shadow from one snapshot of the archive. Returns the catch-up
+/// watermark and the newest id the snapshot held.
+async fn build_snapshot(
+    reader: &mut Client,
+    shadow: &mut Client,
+    max_body: usize,
+    progress: &mut dyn Progress,
+    report: &mut RebuildReport,
+) -> Result<(i64, StreamId), RebuildError> {
+    let snap = reader
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let watermark: i64 = snap
+        .query_one(WATERMARK_SQL, &[&WATERMARK_MARGIN_SECS])
+        .await?
+        .get(0);
+    let scopes: Vec<String> = snap
+        .query(
+            "SELECT DISTINCT scope FROM pipeline.event_log
+             WHERE decodable AND envelope IS NOT NULL AND scope IS NOT NULL ORDER BY scope",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let seen_max = snap
+        .query_opt(
+            "SELECT id_ms, id_seq FROM pipeline.event_log ORDER BY id_ms DESC, id_seq DESC LIMIT 1",
+            &[],
+        )
+        .await?
+        .map(|r| StreamId {
+            ms: r.get(0),
+            seq: r.get(1),
+        })
+        .unwrap_or_default();
+    let total = scopes.len() as u64;
+    let mut series = SeriesBuffer::default();
+    let mut done = 0u64;
+    for chunk in scopes.chunks(SCOPES_PER_TX) {
+        let mut tx = shadow.transaction().await?;
+        for scope in chunk {
+            build_scope(&snap, &mut tx, scope, max_body, &mut series, report).await?;
+            if series.rows >= SERIES_FLUSH_ROWS {
+                report.rows += series.flush(&tx).await?;
+            }
+        }
+        report.rows += series.flush(&tx).await?;
+        tx.commit().await?;
+        done += chunk.len() as u64;
+        progress.update(done, total, report);
+    }
+    snap.commit().await?;
+    Ok((watermark, seen_max))
+}
+
+/// Series rows of many events, merged per table for one bulk insert each.
+#[derive(Default)]
+struct SeriesBuffer {
+    tables: Vec<TableRows>,
+    rows: usize,
+}
+
+impl SeriesBuffer {
+    fn add(&mut self, series: Vec<TableRows>) {
+        for t in series {
+            self.rows += t.rows.len();
+            match self
+                .tables
+                .iter_mut()
+                .find(|b| std::ptr::eq(b.table, t.table))
+            {
+                Some(b) => b.rows.extend(t.rows),
+                None => self.tables.push(t),
+            }
+        }
+    }
+
+    async fn flush(&mut self, tx: &Transaction<'_>) -> Result<u64, tokio_postgres::Error> {
+        let mut n = 0;
+        for t in self.tables.drain(..) {
+            // Mode::Series: insert-if-absent, no delete.
+            n += write::apply(tx, &t).await?;
+        }
+        self.rows = 0;
+        Ok(n)
+    }
+}
+
+/// One decodable archived event.
+struct Archived {
+    id: StreamId,
+    env: Envelope,
+}
+
+/// Up to `limit` decodable events of `scope` older than `before`, newest first.
+async fn older(
+    snap: &Transaction<'_>,
+    scope: &str,
+    before: StreamId,
+    limit: i64,
+    max_body: usize,
+) -> Result<(Vec<Archived>, Option<StreamId>), tokio_postgres::Error> {
+    let rows = snap
+        .query(
+            "SELECT id_ms, id_seq, envelope FROM pipeline.event_log
+             WHERE scope = $1 AND decodable AND envelope IS NOT NULL AND (id_ms, id_seq) < ($2, $3)
+             ORDER BY id_ms DESC, id_seq DESC LIMIT $4",
+            &[&scope, &before.ms, &before.seq, &limit],
+        )
+        .await?;
+    let mut last = None;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = StreamId {
+            ms: r.get(0),
+            seq: r.get(1),
+        };
+        last = Some(id);
+        let bytes: Option<Vec<u8>> = r.get(2);
+        if let Some(env) = bytes.and_then(|b| decode_envelope(&b, max_body).ok()) {
+            if env.scope == scope {
+                out.push(Archived { id, env });
+            }
+        }
+    }
+    Ok((out, last))
+}
+
+/// Whether a projection needs the scope's older events too.
+fn needs_history(p: &Projection) -> bool {
+    !p.series.is_empty()
+        || p.snapshot
+            .iter()
+            .any(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
+}
+
+/// Compact one scope into the shadow.
+async fn build_scope(
+    snap: &Transaction<'_>,
+    tx: &mut Transaction<'_>,
+    scope: &str,
+    max_body: usize,
+    series: &mut SeriesBuffer,
+    report: &mut RebuildReport,
+) -> Result<(), tokio_postgres::Error> {
+    let mut cursor = StreamId {
+        ms: i64::MAX,
+        seq: i64::MAX,
+    };
+    loop {
+        // The newest projectable event at or below the cursor.
+        let (newest, projection) = loop {
+            let (events, last) = older(snap, scope, cursor, 1, max_body).await?;
+            let Some(last) = last else {
+                return Ok(()); // nothing projectable: the scope stays absent, as live
+            };
+            cursor = last;
+            let Some(a) = events.into_iter().next() else {
+                continue;
+            };
+            report.events_read += 1;
+            match project(a.id, &a.env) {
+                Ok(p) => break (a, p),
+                Err(_) => continue,
+            }
+        };
+        let mut projection = projection;
+        let mut scope_series: Vec<TableRows> = Vec::new();
+        if needs_history(&projection) {
+            let mut kept = KeptRows::new(&projection);
+            let mut older_cursor = cursor;
+            loop {
+                let (events, last) = older(snap, scope, older_cursor, PAGE, max_body).await?;
+                let Some(last) = last else { break };
+                older_cursor = last;
+                for a in events {
+                    report.events_read += 1;
+                    if let Ok(p) = project(a.id, &a.env) {
+                        kept.merge(&p);
+                        scope_series.extend(p.series);
+                    }
+                }
+            }
+            kept.finish(&mut projection);
+        }
+        let sp = tx.savepoint("scope").await?;
+        match write_snapshot(&sp, newest.id, &newest.env, &projection).await {
+            Ok(rows) => {
+                sp.commit().await?;
+                report.rows += rows;
+                series.add(std::mem::take(&mut projection.series));
+                series.add(scope_series);
+                return Ok(());
+            }
+            Err(e) if is_data_error(&e) => {
+                sp.rollback().await?;
+                tracing::warn!(scope, id = %newest.id, error = %e, "rebuild: newest event rejected; trying the one before");
+                // Its history is recomputed from the next candidate down.
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Rows of `KeepAbsent` tables seen in older events but absent from the
+/// newest: kept with their last-seen values and the flag false — what
+/// applying every event in order leaves behind.
+struct KeptRows {
+    /// Per KeepAbsent table of the newest projection: keys seen, rows to add.
+    tables: Vec<KeptTable>,
+}
+
+/// A table's keys seen so far and the absent rows to add.
+type KeptTable = (&'static Table, HashSet<String>, Vec<Vec<Val>>);
+
+fn key_of(t: &TableRows, row: &[Val]) -> String {
+    t.table
+        .key
+        .iter()
+        .filter_map(|k| t.table.columns.iter().position(|c| c.name == *k))
+        .map(|i| format!("{:?}", row.get(i)))
+        .collect::<Vec<_>>()
+        .join("\u{1}")
+}
+
+impl KeptRows {
+    fn new(newest: &Projection) -> Self {
+        let tables = newest
+            .snapshot
+            .iter()
+            .filter(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
+            .map(|t| {
+                let keys = t.rows.iter().map(|r| key_of(t, r)).collect();
+                (t.table, keys, Vec::new())
+            })
+            .collect();
+        Self { tables }
+    }
+
+    /// Merge an older event (called newest to oldest: the first row seen per key wins).
+    fn merge(&mut self, older: &Projection) {
+        for t in &older.snapshot {
+            let Mode::KeepAbsent { flag } = t.table.mode else {
+                continue;
+            };
+            let Some(flag_idx) = t.table.columns.iter().position(|c| c.name == flag) else {
+                continue;
+            };
+            let Some((_, keys, extra)) = self
+                .tables
+                .iter_mut()
+                .find(|(table, _, _)| std::ptr::eq(*table, t.table))
+            else {
+                continue;
+            };
+            for r in &t.rows {
+                if keys.insert(key_of(t, r)) {
+                    let mut row = r.clone();
+                    if let Some(cell) = row.get_mut(flag_idx) {
+                        *cell = Val::Bool(Some(false));
+                    }
+                    extra.push(row);
+                }
+            }
+        }
+    }
+
+    fn finish(self, newest: &mut Projection) {
+        for (table, _, extra) in self.tables {
+            if let Some(t) = newest
+                .snapshot
+                .iter_mut()
+                .find(|t| std::ptr::eq(t.table, table))
+            {
+                t.rows.extend(extra);
+            }
+        }
+    }
+}
+
+/// Write a scope's snapshot rows and version into the shadow.
+async fn write_snapshot(
+    tx: &Transaction<'_>,
+    id: StreamId,
+    env: &Envelope,
+    projection: &Projection,
+) -> Result<u64, tokio_postgres::Error> {
+    let mut rows = 0;
+    for t in &projection.snapshot {
+        rows += write::apply(tx, t).await?;
+    }
+    tx.execute(
+        "INSERT INTO _versions (scope, version_ms, version_seq, kind) VALUES ($1, $2, $3, $4)",
+        &[&env.scope, &id.ms, &id.seq, &env.kind.as_str()],
+    )
+    .await?;
+    Ok(rows)
+}
+
+/// Archive rows the snapshot may have missed: newer than its newest id, or
+/// archived by a transaction that started after its watermark. Oldest first.
+async fn read_tail(
+    tx: &Transaction<'_>,
+    watermark_ms: i64,
+    seen_max: StreamId,
+) -> Result<Vec<(StreamId, Vec<u8>)>, tokio_postgres::Error> {
+    Ok(tx
+        .query(
+            "SELECT id_ms, id_seq, envelope FROM pipeline.event_log
+             WHERE decodable AND envelope IS NOT NULL
+               AND ((id_ms, id_seq) > ($1, $2) OR archived_at >= to_timestamp($3::float8 / 1000.0))
+             ORDER BY id_ms, id_seq",
+            &[&seen_max.ms, &seen_max.seq, &(watermark_ms as f64)],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let bytes: Option<Vec<u8>> = r.get(2);
+            Some((
+                StreamId {
+                    ms: r.get(0),
+                    seq: r.get(1),
+                },
+                bytes?,
+            ))
+        })
+        .collect())
+}
+
+/// Apply tail rows through the live guard (idempotent: rows the snapshot
+/// already held are no-ops). Returns the newest id seen.
+async fn apply_tail(
+    shadow: &mut Client,
+    tail: Vec<(StreamId, Vec<u8>)>,
+    max_body: usize,
+    mut seen_max: StreamId,
+    report: &mut RebuildReport,
+) -> Result<StreamId, tokio_postgres::Error> {
+    let mut tx = shadow.transaction().await?;
+    apply_tail_in(&mut tx, tail, max_body, &mut seen_max, report).await?;
+    tx.commit().await?;
+    Ok(seen_max)
+}
+
+async fn apply_tail_in(
+    tx: &mut Transaction<'_>,
+    tail: Vec<(StreamId, Vec<u8>)>,
+    max_body: usize,
+    seen_max: &mut StreamId,
+    report: &mut RebuildReport,
+) -> Result<(), tokio_postgres::Error> {
+    for (id, bytes) in tail {
+        *seen_max = (*seen_max).max(id);
+        let Ok(env) = decode_envelope(&bytes, max_body) else {
+            continue;
+        };
+        report.events_read += 1;
+        report.tail_events += 1;
+        match batch::apply_event(tx, id, &env, Guard::Newer).await? {
+            batch::Disposition::Projected { rows, .. }
+            | batch::Disposition::Superseded { rows, .. } => report.rows += rows,
+            batch::Disposition::Dead { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// The swap transaction (see the module doc), on the shadow session.
+async fn swap(
+    shadow: &mut Client,
+    watermark_ms: i64,
+    seen_max: StreamId,
+    max_body: usize,
+    report: &mut RebuildReport,
+) -> Result<(), tokio_postgres::Error> {
+    let mut tx = shadow.transaction().await?;
+    let waited = Instant::now();
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PROJECTION_LOCK])
+        .await?;
+    let locked_at = Instant::now();
+    // No batch is in flight now: the archive is complete up to this moment.
+    let tail = read_tail(&tx, watermark_ms, seen_max).await?;
+    let mut seen = seen_max;
+    apply_tail_in(&mut tx, tail, max_body, &mut seen, report).await?;
+    let (live, shadow_s, old) = (
+        quote_ident(PROJECTION_SCHEMA),
+        quote_ident(SHADOW_SCHEMA),
+        quote_ident(OLD_SCHEMA),
+    );
+    tx.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {old} CASCADE;
+         ALTER SCHEMA {live} RENAME TO {old};
+         ALTER SCHEMA {shadow_s} RENAME TO {live};
+         DROP SCHEMA {old} CASCADE;"
+    ))
+    .await?;
+    tx.execute(
+        "DELETE FROM pipeline.schema_migrations WHERE target_schema = $1",
+        &[&PROJECTION_SCHEMA],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE pipeline.schema_migrations SET target_schema = $1 WHERE target_schema = $2",
+        &[&PROJECTION_SCHEMA, &SHADOW_SCHEMA],
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        waited_ms = (locked_at - waited).as_millis() as u64,
+        paused_ms = locked_at.elapsed().as_millis() as u64,
+        "rebuild: swapped in the new tables"
+    );
+    Ok(())
+}
+
+/// Ask Hasura to reload its metadata (the tables it tracks are new
+/// objects). Best-effort: failures are logged, the rebuild stands.
+pub async fn reload_hasura(url: &str, secret: &str) {
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "hasura reload: no HTTP client");
+            return;
+        }
+    };
+    let endpoint = format!("{}/v1/metadata", url.trim_end_matches('/'));
+    let result = client
+        .post(&endpoint)
+        .header("x-hasura-admin-secret", secret)
+        .json(&serde_json::json!({"type": "reload_metadata", "args": {}}))
+        .send()
+        .await;
+    match result {
+        Ok(r) if r.status().is_success() => tracing::info!("hasura metadata reloaded"),
+        Ok(r) => tracing::warn!(status = r.status().as_u16(), "hasura reload refused"),
+        Err(e) => tracing::warn!(error = %e, "hasura reload failed"),
+    }
+}
