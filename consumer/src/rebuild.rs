@@ -51,8 +51,8 @@ const SCOPES_PER_TX: usize = 200;
 const SERIES_FLUSH_ROWS: usize = 5_000;
 /// Older events fetched per round trip when a scope is read in full.
 const PAGE: i64 = 16;
-/// Extra margin on the catch-up watermark (clock and stats-snapshot slack).
-const WATERMARK_MARGIN_SECS: f64 = 60.0;
+/// Extra margin on the catch-up watermark (clock granularity).
+const WATERMARK_MARGIN_MS: f64 = 1_000.0;
 
 /// Why a rebuild failed or refused.
 #[derive(Debug, thiserror::Error)]
@@ -183,13 +183,23 @@ async fn schema_exists(client: &Client, schema: &str) -> Result<bool, tokio_post
         .get(0))
 }
 
-/// The snapshot's catch-up watermark, in ms: rows archived by transactions
-/// that started at or after it may be missing from the snapshot. Must be the
-/// first statement of the snapshot transaction.
-const WATERMARK_SQL: &str = "SELECT (extract(epoch FROM least(now(), coalesce(
-        (SELECT min(xact_start) FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid()), now())))
-        * 1000 - $1::float8 * 1000)::int8";
+/// The catch-up watermark, in ms, read *before* a snapshot is taken: any
+/// archive row the snapshot will miss comes from a transaction that was
+/// running at this moment or starts later, so its `archived_at` (the
+/// transaction's start) is at or after the oldest open transaction's start
+/// (or now). A small margin covers clock granularity.
+async fn read_watermark(client: &Client) -> Result<i64, tokio_postgres::Error> {
+    Ok(client
+        .query_one(
+            "SELECT (extract(epoch FROM least(now(), coalesce(
+                    (SELECT min(xact_start) FROM pg_stat_activity
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()), now())))
+                    * 1000 - $1::float8)::int8",
+            &[&WATERMARK_MARGIN_MS],
+        )
+        .await?
+        .get(0))
+}
 
 #[allow(clippy::too_many_arguments)]
 async fn rebuild_locked(
@@ -225,16 +235,13 @@ async fn rebuild_locked(
         build_snapshot(reader, shadow, max_body, progress, &mut report).await?;
 
     // Catch up without any lock, so the swap's tail is short.
+    let next_watermark = read_watermark(reader).await?;
     let tx = reader
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
         .await?;
-    let next_watermark: i64 = tx
-        .query_one(WATERMARK_SQL, &[&WATERMARK_MARGIN_SECS])
-        .await?
-        .get(0);
     let tail = read_tail(&tx, watermark, seen_max).await?;
     tx.commit().await?;
     let seen_max = apply_tail(shadow, tail, max_body, seen_max, &mut report).await?;
@@ -258,16 +265,13 @@ async fn build_snapshot(
     progress: &mut dyn Progress,
     report: &mut RebuildReport,
 ) -> Result<(i64, StreamId), RebuildError> {
+    let watermark = read_watermark(reader).await?;
     let snap = reader
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
         .await?;
-    let watermark: i64 = snap
-        .query_one(WATERMARK_SQL, &[&WATERMARK_MARGIN_SECS])
-        .await?
-        .get(0);
     let scopes: Vec<String> = snap
         .query(
             "SELECT DISTINCT scope FROM pipeline.event_log

@@ -6,6 +6,7 @@ mod crash;
 mod faults;
 mod producer;
 mod prometheus;
+mod rebuild;
 mod run_local;
 mod skeleton;
 mod support;

@@ -1,0 +1,593 @@
+//! Replay, rebuild and safe trimming, end to end (issue 5): on a generated
+//! season log, `rebuild` and a `replay` of the whole archive into a fresh
+//! database give exactly the tables live projection gave; `rebuild` restores
+//! data the tables lost (how a new column derived from the raw payload gets
+//! filled for history); `rebuild` under live load never shows a reader an
+//! empty table and loses no event; an old-range `replay` never regresses
+//! newer data; trimming respects every group and the archive, and trimmed
+//! history is still replayable.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sleeper_shared::Envelope;
+use sleeper_tests::harness::events::{append, state, xlen};
+use sleeper_tests::harness::season::{self, SeasonSpec};
+use sleeper_tests::harness::{Bin, Proc, TestEnv};
+
+use crate::crash::checksums;
+use crate::support::eventually;
+
+fn vars_with(base: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = base
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .cloned()
+        .collect();
+    v.extend(extra.iter().map(|(k, x)| (k.to_string(), x.to_string())));
+    v
+}
+
+/// XADD every event in order, pipelined; their ids.
+async fn append_all(
+    conn: &mut redis::aio::ConnectionManager,
+    stream: &str,
+    events: &[Envelope],
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for chunk in events.chunks(200) {
+        let mut pipe = redis::pipe();
+        for env in chunk {
+            pipe.cmd("XADD")
+                .arg(stream)
+                .arg("*")
+                .arg("kind")
+                .arg(env.kind.as_str())
+                .arg("scope")
+                .arg(&env.scope)
+                .arg("env")
+                .arg(env.encode().expect("encode"));
+        }
+        let chunk_ids: Vec<String> = pipe.query_async(conn).await.expect("xadd");
+        ids.extend(chunk_ids);
+    }
+    ids
+}
+
+/// Wait until `group` has nothing pending and no lag.
+async fn drained(env: &TestEnv, stream: &str, group: &str) {
+    let r = env.redis().await;
+    eventually(
+        Duration::from_secs(60),
+        &format!("group {group} drained"),
+        || {
+            let mut r = r.clone();
+            let (stream, group) = (stream.to_string(), group.to_string());
+            async move {
+                let lag = sleeper_shared::lag::read(&mut r, &stream, 0).await.ok()?;
+                lag.groups
+                    .iter()
+                    .any(|g| g.group == group && g.pending == 0 && g.lag_events == 0)
+                    .then_some(())
+            }
+        },
+    )
+    .await;
+}
+
+fn spawn_consumer(vars: &[(String, String)], name: &str) -> Proc {
+    Bin::consumer().spawn(
+        &["run"],
+        &vars_with(vars, &[("CONSUMER_NAME", name), ("LOG_LEVEL", "warn")]),
+    )
+}
+
+/// Copy the archive of `from` into `to` (both migrated).
+async fn copy_archive(from: &tokio_postgres::Client, to: &tokio_postgres::Client) -> usize {
+    let rows = from
+        .query(
+            "SELECT id_ms, id_seq, stream_id, kind, scope, league_id, origin, fetched_at,
+                    http_status, content_hash, envelope, raw_fields::text, decodable
+             FROM pipeline.event_log ORDER BY id_ms, id_seq",
+            &[],
+        )
+        .await
+        .expect("read archive");
+    for r in &rows {
+        let fetched: Option<chrono::DateTime<chrono::Utc>> = r.get(7);
+        let fetched_ms = fetched.map(|t| t.timestamp_millis());
+        to.execute(
+            "INSERT INTO pipeline.event_log (id_ms, id_seq, stream_id, kind, scope, league_id,
+                 origin, fetched_at, http_status, content_hash, envelope, raw_fields, decodable)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::int8 / 1000.0), $9, $10, $11,
+                     $12::text::jsonb, $13)",
+            &[
+                &r.get::<_, i64>(0),
+                &r.get::<_, i64>(1),
+                &r.get::<_, String>(2),
+                &r.get::<_, Option<String>>(3),
+                &r.get::<_, Option<String>>(4),
+                &r.get::<_, Option<String>>(5),
+                &r.get::<_, Option<String>>(6),
+                &fetched_ms,
+                &r.get::<_, Option<i32>>(8),
+                &r.get::<_, Option<String>>(9),
+                &r.get::<_, Option<Vec<u8>>>(10),
+                &r.get::<_, Option<String>>(11),
+                &r.get::<_, bool>(12),
+            ],
+        )
+        .await
+        .expect("copy archive row");
+    }
+    rows.len()
+}
+
+/// A migrated fresh database holding `from`'s archive, replayed in full.
+async fn replay_into_fresh(name: &str, from: &TestEnv) -> TestEnv {
+    let fresh = TestEnv::new(name).await;
+    assert!(Bin::consumer()
+        .run(&["migrate"], &fresh.vars())
+        .status
+        .success());
+    let n = copy_archive(&from.pg().await, &fresh.pg().await).await;
+    assert!(n > 0);
+    let out = Bin::consumer().run(&["replay"], &fresh.vars());
+    assert!(out.status.success(), "replay failed: {}", out.stderr);
+    assert!(out.stdout.starts_with("replay: "), "{}", out.stdout);
+    fresh
+}
+
+fn rebuild(vars: &[(String, String)]) -> String {
+    let out = Bin::consumer().run(&["rebuild"], vars);
+    assert!(
+        out.status.success(),
+        "rebuild failed: {}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let summary = out.stdout.lines().last().unwrap_or_default().to_string();
+    assert!(
+        summary.starts_with("rebuild: ") && summary.contains("events read"),
+        "summary line: {}",
+        out.stdout
+    );
+    summary
+}
+
+fn log_spec(seed: u64) -> SeasonSpec {
+    SeasonSpec {
+        seed,
+        leagues: 2,
+        steps: 12,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection() {
+    let events = season::generate(log_spec(11)).await;
+    assert!(
+        events.len() >= 200,
+        "a few hundred events: {}",
+        events.len()
+    );
+    assert!(season::kinds(&events).len() >= 8);
+    let env = TestEnv::new("rebuild_eq").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    append_all(&mut r, &env.stream_key, &events).await;
+    let mut consumer = spawn_consumer(&vars, "live");
+    drained(&env, &env.stream_key, "projector").await;
+    consumer.terminate(Duration::from_secs(10));
+    let pg = env.pg().await;
+    let live = checksums(&pg).await;
+    assert!(live.contains_key("_versions"), "{live:?}");
+    for t in [
+        "rosters",
+        "league_users",
+        "matchup_score_history",
+        "nfl_state",
+    ] {
+        assert!(
+            live.get(t).is_some_and(|s| !s.starts_with("0:")),
+            "{t} projected: {live:?}"
+        );
+    }
+
+    // Past the catch-up margin, so the compacted build alone must give the
+    // tables (no tail re-applies anything).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = std::time::Instant::now();
+    let summary = rebuild(&vars);
+    assert!(summary.contains(" 0 tail events"), "{summary}");
+    eprintln!(
+        "rebuild of {} events: {summary} (wall {:.1}s)",
+        events.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        checksums(&pg).await,
+        live,
+        "rebuild differs from live projection"
+    );
+    let history: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema <> 'pipeline'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let leftovers: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('sleeper_rebuild', 'sleeper_old')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leftovers, 0, "no shadow or old schema left behind");
+    let projection_files: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema = 'sleeper'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        history, projection_files,
+        "migration history follows the rename"
+    );
+    assert!(
+        Bin::consumer().run(&["migrate"], &vars).status.success(),
+        "migrate after rebuild is a no-op, not a checksum or duplicate error"
+    );
+    let reader_can_read: bool = pg
+        .query_one(
+            "SELECT has_table_privilege('sleeper_reader', 'sleeper.rosters', 'SELECT')
+                AND NOT has_table_privilege('sleeper_reader', 'sleeper._versions', 'SELECT')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(reader_can_read, "grants come with the migrations");
+
+    // A column the projection did not fill (as if added by a migration after
+    // the events were projected) and rows it lost: rebuild fills them from
+    // the raw payloads in the archive.
+    pg.batch_execute(
+        "UPDATE sleeper.nfl_state SET season = NULL;
+         UPDATE sleeper.rosters SET settings = NULL;
+         DELETE FROM sleeper.matchup_score_history;",
+    )
+    .await
+    .unwrap();
+    assert_ne!(checksums(&pg).await, live);
+    rebuild(&vars);
+    assert_eq!(
+        checksums(&pg).await,
+        live,
+        "rebuild restores history from the archive"
+    );
+
+    // Replay re-writes the current version (the guard lets `=` through for replay).
+    pg.batch_execute("UPDATE sleeper.nfl_state SET season = NULL")
+        .await
+        .unwrap();
+    let out = Bin::consumer().run(&["replay", "--kind", "state"], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        checksums(&pg).await,
+        live,
+        "replay re-applied the current version"
+    );
+
+    let fresh = replay_into_fresh("replay_fresh", &env).await;
+    assert_eq!(
+        checksums(&fresh.pg().await).await,
+        live,
+        "replay of the whole archive into a fresh database differs from live projection"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_of_an_old_range_never_regresses_newer_data() {
+    let env = TestEnv::new("replay_old").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    let old = append(&mut r, &env.stream_key, &state(3)).await;
+    append(&mut r, &env.stream_key, &state(4)).await;
+    append(&mut r, &env.stream_key, &state(5)).await;
+    let mut consumer = spawn_consumer(&vars, "live");
+    drained(&env, &env.stream_key, "projector").await;
+    consumer.terminate(Duration::from_secs(10));
+    let pg = env.pg().await;
+    let week = || async {
+        pg.query_one("SELECT week FROM sleeper.nfl_state", &[])
+            .await
+            .unwrap()
+            .get::<_, Option<i32>>(0)
+    };
+    assert_eq!(week().await, Some(5));
+    let before = checksums(&pg).await;
+    for args in [
+        vec!["replay", "--to", old.as_str()],
+        vec![
+            "replay",
+            "--from",
+            old.as_str(),
+            "--to",
+            old.as_str(),
+            "--kind",
+            "state",
+        ],
+        vec!["replay", "--to", "2100-01-01T00:00:00Z", "--league", "nope"],
+    ] {
+        let out = Bin::consumer().run(&args, &vars);
+        assert!(out.status.success(), "{args:?}: {}", out.stderr);
+        assert_eq!(week().await, Some(5), "{args:?} regressed the scope");
+    }
+    let out = Bin::consumer().run(&["replay", "--to", old.as_str()], &vars);
+    assert!(out.stdout.contains("1 kept"), "{}", out.stdout);
+    assert_eq!(checksums(&pg).await, before);
+    // A whole-range replay re-applies the newest (week 5) again.
+    let out = Bin::consumer().run(&["replay", "--from", "1970-01-01T00:00:00Z"], &vars);
+    assert!(out.stdout.contains("1 re-applied"), "{}", out.stdout);
+    assert_eq!(week().await, Some(5));
+    // Bad usage is exit 2, naming the value.
+    for bad in [
+        vec!["replay", "--from", "yesterday"],
+        vec!["replay", "--kind", "nonsense"],
+    ] {
+        let out = Bin::consumer().run(&bad, &vars);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stderr.contains(bad[2]), "{}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
+    let events = season::generate(log_spec(23)).await;
+    let (first, second) = events.split_at(events.len() / 2);
+    let env = TestEnv::new("rebuild_live").await;
+    let clean = TestEnv::new("rebuild_live_clean").await;
+    let vars = env.vars();
+    let clean_vars = vars_with(
+        &clean.vars(),
+        &[
+            ("STREAM_KEY", env.stream_key.as_str()),
+            ("CONSUMER_GROUP", "clean"),
+        ],
+    );
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    assert!(Bin::consumer()
+        .run(&["migrate"], &clean_vars)
+        .status
+        .success());
+    let mut r = env.redis().await;
+    append_all(&mut r, &env.stream_key, first).await;
+    let _live = spawn_consumer(&vars, "live");
+    let _clean = spawn_consumer(&clean_vars, "clean");
+    drained(&env, &env.stream_key, "projector").await;
+
+    // A reader polling counts the whole time.
+    let stop = Arc::new(AtomicBool::new(false));
+    let min_seen = Arc::new(AtomicI64::new(i64::MAX));
+    let polls = Arc::new(AtomicI64::new(0));
+    let reader = {
+        let (stop, min_seen, polls) = (stop.clone(), min_seen.clone(), polls.clone());
+        let pg = env.pg().await;
+        tokio::spawn(async move {
+            let mut errors = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                for t in ["rosters", "league_users", "_versions"] {
+                    match pg
+                        .query_one(&format!("SELECT count(*) FROM sleeper.{t}"), &[])
+                        .await
+                    {
+                        Ok(row) => {
+                            min_seen.fetch_min(row.get::<_, i64>(0), Ordering::SeqCst);
+                        }
+                        Err(e) => errors.push(format!("{t}: {e}")),
+                    }
+                }
+                polls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            errors
+        })
+    };
+    // Appends keep coming while the rebuild runs.
+    let appender = {
+        let mut r = r.clone();
+        let key = env.stream_key.clone();
+        let second = second.to_vec();
+        tokio::spawn(async move {
+            for chunk in second.chunks(10) {
+                append_all(&mut r, &key, chunk).await;
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
+        })
+    };
+    let rebuild_vars = vars.clone();
+    let summary = tokio::task::spawn_blocking(move || rebuild(&rebuild_vars))
+        .await
+        .unwrap();
+    eprintln!("rebuild under load: {summary}");
+    appender.await.unwrap();
+    drained(&env, &env.stream_key, "projector").await;
+    drained(&env, &env.stream_key, "clean").await;
+    stop.store(true, Ordering::SeqCst);
+    let errors = reader.await.unwrap();
+    assert!(errors.is_empty(), "reader errors: {errors:?}");
+    assert!(polls.load(Ordering::SeqCst) > 10);
+    assert!(
+        min_seen.load(Ordering::SeqCst) > 0,
+        "a reader saw an empty table"
+    );
+    assert_eq!(
+        checksums(&env.pg().await).await,
+        checksums(&clean.pg().await).await,
+        "after rebuild under load, tables differ from a consumer that projected everything"
+    );
+
+    // A live consumer with an older projection version makes rebuild refuse, naming it.
+    let now = chrono::Utc::now().timestamp_millis();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{}:consumers", env.stream_key))
+        .arg("old-projector-7")
+        .arg(format!(r#"{{"version":0,"seen_ms":{now}}}"#))
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let out = Bin::consumer().run(&["rebuild"], &vars);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("old-projector-7"), "{}", out.stderr);
+    let registry: std::collections::HashMap<String, String> = redis::cmd("HGETALL")
+        .arg(format!("{}:consumers", env.stream_key))
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    assert!(
+        registry
+            .get("live")
+            .is_some_and(|v| v.contains("\"version\":1")),
+        "the live consumer registered its version: {registry:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_replays() {
+    let events = season::generate(SeasonSpec {
+        seed: 31,
+        leagues: 1,
+        steps: 8,
+    })
+    .await;
+    let env = TestEnv::new("trim_safe").await;
+    let vars = vars_with(
+        &env.vars(),
+        &[("TRIM_GROUPS", "projector,g2"), ("STREAM_RETENTION", "1ms")],
+    );
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    let stream = env.stream_key.clone();
+    let _: () = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&stream)
+        .arg("g2")
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    append_all(&mut r, &stream, &events).await;
+    let n = events.len() as i64;
+    let mut consumer = spawn_consumer(&vars, "live");
+    drained(&env, &stream, "projector").await;
+    consumer.terminate(Duration::from_secs(10));
+    let pg = env.pg().await;
+    let live = checksums(&pg).await;
+    let archived = || async {
+        pg.query_one("SELECT count(*) FROM pipeline.event_log", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    assert_eq!(archived().await, n);
+
+    // The consumer's own trim pass (the run loop calls it every 30 s).
+    let groups = vec!["projector".to_string(), "g2".to_string()];
+    let trim = |mut r: redis::aio::ConnectionManager| {
+        let (stream, groups) = (stream.clone(), groups.clone());
+        async move {
+            sleeper_consumer::trim::trim(
+                &mut r,
+                &stream,
+                &groups,
+                "projector",
+                Some(Duration::from_millis(1)),
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    trim(r.clone()).await;
+    assert_eq!(
+        xlen(&mut r, &stream).await,
+        n,
+        "g2 acked nothing: nothing may be trimmed"
+    );
+
+    // g2 reads and acks everything: now the stream can go.
+    let read: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("g2")
+        .arg("g2-reader")
+        .arg("STREAMS")
+        .arg(&stream)
+        .arg(">")
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let ids: Vec<String> = sleeper_consumer::read::parse_entries(match read {
+        redis::Value::Array(mut s) if !s.is_empty() => match s.remove(0) {
+            redis::Value::Array(mut pair) if pair.len() == 2 => pair.remove(1),
+            other => other,
+        },
+        redis::Value::Map(mut m) if !m.is_empty() => m.remove(0).1,
+        other => other,
+    })
+    .into_iter()
+    .map(|(id, _)| id)
+    .collect();
+    assert_eq!(ids.len() as i64, n);
+    let _: i64 = redis::cmd("XACK")
+        .arg(&stream)
+        .arg("g2")
+        .arg(&ids)
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    // New entries no projector has read (so not archived), which g2 acks.
+    let extra: Vec<Envelope> = (6..9).map(state).collect();
+    let extra_ids = append_all(&mut r, &stream, &extra).await;
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("g2")
+        .arg("g2-reader")
+        .arg("STREAMS")
+        .arg(&stream)
+        .arg(">")
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let _: i64 = redis::cmd("XACK")
+        .arg(&stream)
+        .arg("g2")
+        .arg(&extra_ids)
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    trim(r.clone()).await;
+    assert_eq!(
+        xlen(&mut r, &stream).await,
+        extra.len() as i64,
+        "everything archived and acked is trimmed; what the archive lacks stays"
+    );
+    assert_eq!(
+        archived().await,
+        n,
+        "the unread entries are not archived yet"
+    );
+
+    // Trimmed history is still replayable from the archive.
+    let fresh = replay_into_fresh("trim_replay", &env).await;
+    assert_eq!(checksums(&fresh.pg().await).await, live);
+}
