@@ -92,6 +92,8 @@ pub struct RebuildReport {
     pub rows: u64,
     /// Events applied after the snapshot (catch-up and swap).
     pub tail_events: u64,
+    /// How long live projectors were paused (the swap transaction's lock hold).
+    pub pause_seconds: f64,
     pub seconds: f64,
 }
 
@@ -99,8 +101,8 @@ impl RebuildReport {
     /// The closing summary line.
     pub fn summary(&self) -> String {
         format!(
-            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s",
-            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds
+            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s (live projection paused {:.3}s)",
+            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds, self.pause_seconds
         )
     }
 }
@@ -665,6 +667,7 @@ async fn swap(
     )
     .await?;
     tx.commit().await?;
+    report.pause_seconds = locked_at.elapsed().as_secs_f64();
     tracing::info!(
         waited_ms = (locked_at - waited).as_millis() as u64,
         paused_ms = locked_at.elapsed().as_millis() as u64,

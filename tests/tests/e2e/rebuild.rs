@@ -156,11 +156,13 @@ fn rebuild(vars: &[(String, String)]) -> String {
     summary
 }
 
+/// A few hundred events; `SLEEPER_SOAK` makes it a few thousand (for timings).
 fn log_spec(seed: u64) -> SeasonSpec {
+    let soak = std::env::var_os("SLEEPER_SOAK").is_some();
     SeasonSpec {
         seed,
-        leagues: 2,
-        steps: 12,
+        leagues: if soak { 4 } else { 2 },
+        steps: if soak { 120 } else { 12 },
     }
 }
 
@@ -408,9 +410,9 @@ async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
         let key = env.stream_key.clone();
         let second = second.to_vec();
         tokio::spawn(async move {
-            for chunk in second.chunks(10) {
+            for chunk in second.chunks(4) {
                 append_all(&mut r, &key, chunk).await;
-                tokio::time::sleep(Duration::from_millis(30)).await;
+                tokio::time::sleep(Duration::from_millis(40)).await;
             }
         })
     };
@@ -590,4 +592,54 @@ async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_r
     // Trimmed history is still replayable from the archive.
     let fresh = replay_into_fresh("trim_replay", &env).await;
     assert_eq!(checksums(&fresh.pg().await).await, live);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_reloads_hasura_metadata_after_the_swap() {
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    type Seen = Arc<std::sync::Mutex<Vec<(String, Option<String>, String)>>>;
+    async fn metadata(
+        State(seen): State<Seen>,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: String,
+    ) -> &'static str {
+        let secret = headers
+            .get("x-hasura-admin-secret")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        seen.lock()
+            .unwrap()
+            .push((uri.path().to_string(), secret, body));
+        r#"{"message":"success"}"#
+    }
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(metadata))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let env = TestEnv::new("rebuild_hasura").await;
+    let url = format!("http://{addr}");
+    let vars = vars_with(
+        &env.vars(),
+        &[
+            ("HASURA_URL", url.as_str()),
+            ("HASURA_ADMIN_SECRET", "s3cret"),
+        ],
+    );
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    rebuild(&vars);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].0, "/v1/metadata");
+    assert_eq!(seen[0].1.as_deref(), Some("s3cret"));
+    let body: serde_json::Value = serde_json::from_str(&seen[0].2).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"type": "reload_metadata", "args": {}})
+    );
 }
