@@ -189,7 +189,9 @@ async fn schema_exists(client: &Client, schema: &str) -> Result<bool, tokio_post
 /// archive row the snapshot will miss comes from a transaction that was
 /// running at this moment or starts later, so its `archived_at` (the
 /// transaction's start) is at or after the oldest open transaction's start
-/// (or now). A small margin covers clock granularity.
+/// (or now). A small margin covers clock granularity. This needs the
+/// rebuild to see other sessions' `xact_start` in `pg_stat_activity`: the
+/// same database role as the projectors (or `pg_read_all_stats`).
 async fn read_watermark(client: &Client) -> Result<i64, tokio_postgres::Error> {
     Ok(client
         .query_one(

@@ -288,6 +288,30 @@ async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection()
         "replay re-applied the current version"
     );
 
+    // `--league` takes every scope whose envelope carries that league, drafts included.
+    let league = events
+        .iter()
+        .find_map(|e| e.league_id.clone())
+        .expect("a league");
+    let league_scopes: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.league_id.as_deref() == Some(league.as_str()))
+        .map(|e| e.scope.as_str())
+        .collect();
+    assert!(league_scopes.iter().any(|s| s.starts_with("draft/")));
+    let out = Bin::consumer().run(&["replay", "--league", league.as_str()], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            " {} scopes, {} re-applied",
+            league_scopes.len(),
+            league_scopes.len()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(checksums(&pg).await, live);
+
     let fresh = replay_into_fresh("replay_fresh", &env).await;
     assert_eq!(
         checksums(&fresh.pg().await).await,
@@ -632,6 +656,12 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
         ],
     );
     assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    // A shadow left over by a rebuild that died is dropped first.
+    env.pg()
+        .await
+        .batch_execute("CREATE SCHEMA sleeper_rebuild; CREATE TABLE sleeper_rebuild.junk (x int)")
+        .await
+        .unwrap();
     rebuild(&vars);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1, "{seen:?}");
