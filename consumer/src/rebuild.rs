@@ -21,7 +21,8 @@
 //!    ones after; never an empty or half-built table.
 //!
 //! A live consumer whose projection version is older than this binary's
-//! refuses the rebuild (checked before building and again before the swap).
+//! refuses the rebuild (checked before building and again under the swap's
+//! lock, so a consumer started meanwhile counts too).
 //! Undecodable archive rows are skipped (they are in the DLQ).
 
 use std::collections::HashSet;
@@ -251,8 +252,16 @@ async fn rebuild_locked(
     let seen_max = apply_tail(shadow, tail, max_body, seen_max, &mut report).await?;
     tracing::info!(tail = report.tail_events, "rebuild: caught up; swapping");
 
-    check_versions(redis, keys).await?;
-    swap(shadow, next_watermark, seen_max, max_body, &mut report).await?;
+    swap(
+        shadow,
+        redis,
+        keys,
+        next_watermark,
+        seen_max,
+        max_body,
+        &mut report,
+    )
+    .await?;
     report.scopes = admin
         .query_one("SELECT count(*) FROM sleeper._versions", &[])
         .await?
@@ -632,16 +641,21 @@ async fn apply_tail_in(
 /// The swap transaction (see the module doc), on the shadow session.
 async fn swap(
     shadow: &mut Client,
+    redis: &mut ConnectionManager,
+    keys: &StreamKeys,
     watermark_ms: i64,
     seen_max: StreamId,
     max_body: usize,
     report: &mut RebuildReport,
-) -> Result<(), tokio_postgres::Error> {
+) -> Result<(), RebuildError> {
     let mut tx = shadow.transaction().await?;
     let waited = Instant::now();
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PROJECTION_LOCK])
         .await?;
     let locked_at = Instant::now();
+    // Checked again under the lock: a consumer started since the first check
+    // counts too. A refusal rolls back; the shadow is dropped by the next run.
+    check_versions(redis, keys).await?;
     // No batch is in flight now: the archive is complete up to this moment.
     let tail = read_tail(&tx, watermark_ms, seen_max).await?;
     let mut seen = seen_max;
