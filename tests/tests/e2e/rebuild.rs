@@ -616,6 +616,19 @@ async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_r
     // Trimmed history is still replayable from the archive.
     let fresh = replay_into_fresh("trim_replay", &env).await;
     assert_eq!(checksums(&fresh.pg().await).await, live);
+
+    // The run loop trims by itself (every 30 s): once the projector has read,
+    // archived and acked the last entries, the stream empties.
+    let _consumer = spawn_consumer(&vars, "live");
+    drained(&env, &stream, "projector").await;
+    assert_eq!(archived().await, n + extra.len() as i64);
+    let r2 = r.clone();
+    let key = stream.clone();
+    eventually(Duration::from_secs(45), "the run loop's trim pass", || {
+        let (mut r, key) = (r2.clone(), key.clone());
+        async move { (xlen(&mut r, &key).await == 0).then_some(()) }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
