@@ -97,7 +97,7 @@ fn consumer_vars(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumers_killed_at_random_and_after_commit_match_a_clean_consumer_and_the_reference() {
-    let steps = if soak() { 800 } else { 200 };
+    let steps = if soak() { 1200 } else { 400 };
     let events = season::generate(SeasonSpec {
         seed: 7,
         leagues: 2,
@@ -142,7 +142,7 @@ async fn consumers_killed_at_random_and_after_commit_match_a_clean_consumer_and_
         .map(|n| Bin::consumer().spawn(&["run"], &consumer_vars(&vars, n, &[])))
         .collect();
     let mut rng = StdRng::seed_from_u64(42);
-    let kills = if soak() { 60 } else { 12 };
+    let kills = if soak() { 90 } else { 21 };
     let mut random_kills = 0;
     let mut failpoint_crashes = 0;
     for round in 0..kills {
