@@ -230,8 +230,20 @@ pub async fn apply_event(
             })
         }
     };
+    apply_projected(tx, id, env, &projection, guard).await
+}
+
+/// [`apply_event`] for an event already projected (replay merges kept rows
+/// of older events into the newest projection before applying it).
+pub async fn apply_projected(
+    tx: &mut Transaction<'_>,
+    id: StreamId,
+    env: &Envelope,
+    projection: &Projection,
+    guard: Guard,
+) -> Result<Disposition, tokio_postgres::Error> {
     let mut sp = tx.savepoint("event").await?;
-    match write_event(&mut sp, id, env, &projection, guard).await {
+    match write_event(&mut sp, id, env, projection, guard).await {
         Ok(d) => {
             sp.commit().await?;
             Ok(d)

@@ -400,7 +400,7 @@ async fn older(
 }
 
 /// Whether a projection needs the scope's older events too.
-fn needs_history(p: &Projection) -> bool {
+pub(crate) fn needs_history(p: &Projection) -> bool {
     !p.series.is_empty()
         || p.snapshot
             .iter()
@@ -478,7 +478,7 @@ async fn build_scope(
 /// Rows of `KeepAbsent` tables seen in older events but absent from the
 /// newest: kept with their last-seen values and the flag false — what
 /// applying every event in order leaves behind.
-struct KeptRows {
+pub(crate) struct KeptRows {
     /// Per KeepAbsent table of the newest projection: keys seen, rows to add.
     tables: Vec<KeptTable>,
 }
@@ -497,7 +497,7 @@ fn key_of(t: &TableRows, row: &[Val]) -> String {
 }
 
 impl KeptRows {
-    fn new(newest: &Projection) -> Self {
+    pub(crate) fn new(newest: &Projection) -> Self {
         let tables = newest
             .snapshot
             .iter()
@@ -511,7 +511,7 @@ impl KeptRows {
     }
 
     /// Merge an older event (called newest to oldest: the first row seen per key wins).
-    fn merge(&mut self, older: &Projection) {
+    pub(crate) fn merge(&mut self, older: &Projection) {
         for t in &older.snapshot {
             let Mode::KeepAbsent { flag } = t.table.mode else {
                 continue;
@@ -538,7 +538,7 @@ impl KeptRows {
         }
     }
 
-    fn finish(self, newest: &mut Projection) {
+    pub(crate) fn finish(self, newest: &mut Projection) {
         for (table, _, extra) in self.tables {
             if let Some(t) = newest
                 .snapshot

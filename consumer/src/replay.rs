@@ -19,12 +19,14 @@
 
 use std::collections::BTreeSet;
 
-use sleeper_shared::Kind;
+use sleeper_shared::{Envelope, Kind};
 use tokio_postgres::Client;
 
-use crate::batch::{self, decode_envelope, Disposition, Guard, PROJECTION_LOCK};
+use crate::batch::{self, decode_envelope, is_data_error, Disposition, Guard, PROJECTION_LOCK};
 use crate::project::project;
+use crate::rebuild::{needs_history, KeptRows};
 use crate::stream_id::StreamId;
+use crate::write;
 
 /// Scopes applied per transaction.
 const SCOPES_PER_TX: usize = 50;
@@ -169,66 +171,99 @@ pub async fn replay(
     Ok(report)
 }
 
-/// Replay one scope's ids (newest first) inside `tx`.
+/// An archived envelope by id; `None` when absent or undecodable.
+async fn fetch(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: StreamId,
+    max_body: usize,
+) -> Result<Option<Envelope>, tokio_postgres::Error> {
+    Ok(tx
+        .query_opt(
+            "SELECT envelope FROM pipeline.event_log WHERE id_ms = $1 AND id_seq = $2",
+            &[&id.ms, &id.seq],
+        )
+        .await?
+        .and_then(|r| r.get::<_, Option<Vec<u8>>>(0))
+        .and_then(|b| decode_envelope(&b, max_body).ok()))
+}
+
+/// Replay one scope's ids (newest first) inside `tx`: the newest projectable
+/// event through [`Guard::NotOlder`]; when its projection has series or kept
+/// rows (league members who left), the older events of the range too — their
+/// series samples written, their members merged in as they would have been
+/// had the events been applied in order (the same merge `rebuild` uses).
 async fn replay_scope(
     tx: &mut tokio_postgres::Transaction<'_>,
     ids: &[Row],
     max_body: usize,
     report: &mut ReplayReport,
 ) -> Result<(), tokio_postgres::Error> {
-    let mut newest_done = false;
-    for row in ids {
-        let Some(bytes) = tx
-            .query_opt(
-                "SELECT envelope FROM pipeline.event_log WHERE id_ms = $1 AND id_seq = $2",
-                &[&row.id.ms, &row.id.seq],
-            )
-            .await?
-            .and_then(|r| r.get::<_, Option<Vec<u8>>>(0))
-        else {
-            continue;
-        };
-        let Ok(env) = decode_envelope(&bytes, max_body) else {
+    for (i, row) in ids.iter().enumerate() {
+        let Some(env) = fetch(tx, row.id, max_body).await? else {
             continue;
         };
         report.events_read += 1;
-        if !newest_done {
-            // Find the newest event that projects; older ones only for series.
-            let Ok(p) = project(row.id, &env) else {
-                continue;
-            };
-            let with_series = !p.series.is_empty();
-            match batch::apply_event(tx, row.id, &env, Guard::NotOlder).await? {
-                Disposition::Projected { rows, .. } => {
-                    report.applied += 1;
-                    report.rows += rows;
-                }
-                Disposition::Superseded { rows, .. } => {
-                    report.kept_newer += 1;
-                    report.rows += rows;
-                }
-                Disposition::Dead { reason, .. } => {
-                    tracing::warn!(id = %row.id, scope = %env.scope, reason = %reason, "replay: event not applied; trying the one before");
+        let Ok(mut projection) = project(row.id, &env) else {
+            continue;
+        };
+        let mut older_series = Vec::new();
+        if needs_history(&projection) {
+            let mut kept = KeptRows::new(&projection);
+            for older in &ids[i + 1..] {
+                let Some(old_env) = fetch(tx, older.id, max_body).await? else {
                     continue;
+                };
+                report.events_read += 1;
+                if let Ok(p) = project(older.id, &old_env) {
+                    kept.merge(&p);
+                    older_series.extend(p.series);
                 }
             }
-            newest_done = true;
-            if !with_series {
-                return Ok(());
+            kept.finish(&mut projection);
+        }
+        match batch::apply_projected(tx, row.id, &env, &projection, Guard::NotOlder).await? {
+            Disposition::Projected { rows, .. } => {
+                report.applied += 1;
+                report.rows += rows;
             }
-        } else {
-            // The live guard: older than the applied version, so series only.
-            match batch::apply_event(tx, row.id, &env, Guard::Newer).await? {
-                Disposition::Projected { rows, .. } | Disposition::Superseded { rows, .. } => {
-                    report.rows += rows
-                }
-                Disposition::Dead { .. } => {}
+            Disposition::Superseded { rows, .. } => {
+                report.kept_newer += 1;
+                report.rows += rows;
+            }
+            Disposition::Dead { reason, .. } => {
+                tracing::warn!(id = %row.id, scope = %env.scope, reason = %reason, "replay: event not applied; trying the one before");
+                continue;
             }
         }
+        if !older_series.is_empty() {
+            // Insert-if-absent samples, outside the guard (rule 4).
+            let sp = tx.savepoint("series").await?;
+            let mut rows = 0;
+            let mut failed = None;
+            for t in &older_series {
+                match write::apply(&sp, t).await {
+                    Ok(n) => rows += n,
+                    Err(e) if is_data_error(&e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            match failed {
+                None => {
+                    sp.commit().await?;
+                    report.rows += rows;
+                }
+                Some(e) => {
+                    sp.rollback().await?;
+                    tracing::warn!(scope = %env.scope, error = %e, "replay: older series samples rejected");
+                }
+            }
+        }
+        return Ok(());
     }
-    if !newest_done {
-        report.unprojectable += 1;
-    }
+    report.unprojectable += 1;
     Ok(())
 }
 

@@ -686,3 +686,69 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
         serde_json::json!({"type": "reload_metadata", "args": {}})
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_events() {
+    use sleeper_shared::Kind;
+    use sleeper_tests::harness::events::envelope;
+    let users = |members: &[(&str, &str)]| {
+        let body: Vec<serde_json::Value> = members
+            .iter()
+            .map(|(id, name)| serde_json::json!({"user_id": id, "display_name": name}))
+            .collect();
+        envelope(
+            Kind::Users,
+            "league/9/users",
+            Some("9"),
+            serde_json::to_string(&body).unwrap().as_bytes(),
+        )
+    };
+    let mut bad_state = state(9);
+    bad_state.body = b"[1,2,3]".to_vec();
+    let events = vec![
+        users(&[("1", "ann"), ("2", "bob"), ("3", "cy")]),
+        state(2),
+        users(&[("1", "ann")]),
+        users(&[("1", "ann"), ("2", "bobby")]),
+        state(3),
+        bad_state, // dead-lettered live; rebuild falls back to week 3
+    ];
+    let env = TestEnv::new("rebuild_members").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut r = env.redis().await;
+    append_all(&mut r, &env.stream_key, &events).await;
+    let mut consumer = spawn_consumer(&vars, "live");
+    drained(&env, &env.stream_key, "projector").await;
+    consumer.terminate(Duration::from_secs(10));
+    let pg = env.pg().await;
+    let members: Vec<(String, String, bool)> = pg
+        .query(
+            "SELECT user_id, display_name, in_league FROM sleeper.league_users ORDER BY user_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("1".to_string(), "ann".to_string(), true),
+            ("2".to_string(), "bobby".to_string(), true),
+            ("3".to_string(), "cy".to_string(), false),
+        ]
+    );
+    let live = checksums(&pg).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let summary = rebuild(&vars);
+    assert!(summary.contains(" 0 tail events"), "{summary}");
+    assert_eq!(checksums(&pg).await, live, "rebuild differs from live");
+    let fresh = replay_into_fresh("members_replay", &env).await;
+    assert_eq!(
+        checksums(&fresh.pg().await).await,
+        live,
+        "replay differs from live"
+    );
+}
