@@ -2,8 +2,9 @@
 //! running at a known speed) with a consumer projecting behind it.
 //!
 //! Two phases on one simulator and one producer: first inside a game window
-//! (the simulator's default start, Sunday 12:55 ET of week 10), then on the
-//! Tuesday after, outside every window. Each starts with a warm-up (the
+//! (Sunday 13:30 ET of week 10, games running), then on the Tuesday after,
+//! outside every window (with the clock six times faster, so the slow
+//! cadences show). Each starts with a warm-up (the
 //! first full fetch of every scope is a one-off), then the simulator's
 //! request statistics are reset and counted over a known simulated interval:
 //! requests per league-hour, and from them the leagues one producer serves at
@@ -73,6 +74,8 @@ pub async fn run(bins: &Bins, report: &mut Report, spec: LiveSpec<'_>) -> Result
     config.generate.leagues = spec.leagues;
     config.generate.players = spec.players;
     let sim = sleeper_sim::start(config).await?;
+    // 13:30 ET: inside the Sunday window (it opens at 13:00), games running.
+    sim.set_clock(sim.now_ms() + 35 * 60_000, spec.speed);
     let players_mb = sim.body("/v1/players/nfl").map(|b| b.len()).unwrap_or(0) as f64 / 1_048_576.0;
     let leagues = sim.league_ids();
     let stream = "bench:live";
@@ -171,7 +174,10 @@ pub async fn run(bins: &Bins, report: &mut Report, spec: LiveSpec<'_>) -> Result
     report.set("per_endpoint_out_of_game", json!(out_game.per_endpoint));
 
     report.row(
-        "latency append → archived (live, 100 leagues)",
+        format!(
+            "latency append → archived (live, {} leagues)",
+            leagues.len()
+        ),
         match (p50, p99) {
             (Some(a), Some(b)) => format!("p50 {a:.0} ms, p99 {b:.0} ms ({n} events)"),
             _ => "null: no events archived".into(),

@@ -60,9 +60,9 @@ pub struct Args {
     /// Leagues the simulator serves to the live producer.
     #[arg(long, default_value_t = 100)]
     pub live_leagues: usize,
-    /// Players the simulator serves to the live producer (~15 MB body at 30000).
-    #[arg(long)]
-    pub live_players: Option<usize>,
+    /// Players the simulator serves to the live producer (~1 KB each: 15000 ≈ 15 MB).
+    #[arg(long, default_value_t = 15000)]
+    pub live_players: usize,
     /// Real seconds of each live phase (in a game window, then outside).
     #[arg(long)]
     pub live_secs: Option<u64>,
@@ -84,9 +84,7 @@ fn main() -> Result<()> {
     }
     let steps = args.steps.unwrap_or(if args.quick { 40 } else { 100 });
     let live_secs = args.live_secs.unwrap_or(if args.quick { 15 } else { 45 });
-    let live_players = args
-        .live_players
-        .unwrap_or(if args.quick { 6000 } else { 30000 });
+    let live_players = args.live_players;
     let bin_dir = match &args.bin_dir {
         Some(d) => d.clone(),
         None => std::env::current_exe()?
