@@ -1,5 +1,7 @@
 //! The event archive, `pipeline.event_log`: every entry read, inserted if
-//! absent, inside the batch transaction and before any event's savepoint —
+//! absent (an undecodable row is replaced once the same version arrives
+//! decodable, e.g. requeued after a fix), inside the batch transaction and
+//! before any event's savepoint —
 //! so even a poison entry is archived (DESIGN rule 6), and the archive is the
 //! full history once the stream has been trimmed.
 
@@ -91,7 +93,12 @@ pub async fn archive(
                      $7::text[], $8::int8[], $9::int4[], $10::text[], $11::bytea[], $12::text[], $13::bool[])
               AS u(id_ms, id_seq, stream_id, kind, scope, league_id, origin, fetched_ms,
                    http_status, content_hash, envelope, raw_fields, decodable)
-         ON CONFLICT (id_ms, id_seq) DO NOTHING",
+         ON CONFLICT (id_ms, id_seq) DO UPDATE SET
+             kind = EXCLUDED.kind, scope = EXCLUDED.scope, league_id = EXCLUDED.league_id,
+             origin = EXCLUDED.origin, fetched_at = EXCLUDED.fetched_at,
+             http_status = EXCLUDED.http_status, content_hash = EXCLUDED.content_hash,
+             envelope = EXCLUDED.envelope, raw_fields = NULL, decodable = true
+         WHERE NOT event_log.decodable AND EXCLUDED.decodable",
         &[
             &id_ms, &id_seq, &stream_id, &kind, &scope, &league, &origin, &fetched, &status, &hash, &envelope,
             &raw, &decodable,

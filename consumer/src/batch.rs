@@ -61,6 +61,16 @@ struct Decoded<'a> {
     entry: &'a Entry,
     id: StreamId,
     env: Result<Envelope, (&'static str, String)>,
+    /// For an entry dead-lettered unread (too many deliveries): its envelope,
+    /// decoded for the archive only, so that rebuild and replay still see it
+    /// if it is requeued and projected later.
+    archive_only: Option<Envelope>,
+}
+
+impl Decoded<'_> {
+    fn for_archive(&self) -> Option<&Envelope> {
+        self.env.as_ref().ok().or(self.archive_only.as_ref())
+    }
 }
 
 /// Whether a Postgres error is about the data of one event (dead-letter it)
@@ -94,7 +104,7 @@ pub async fn apply(
         .map(|d| Archived {
             entry: d.entry,
             id: d.id,
-            envelope: d.env.as_ref().ok(),
+            envelope: d.for_archive(),
         })
         .collect();
     archive(&tx, &archived).await?;
@@ -136,7 +146,13 @@ pub fn version_of(entry: &Entry) -> StreamId {
 
 fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
     let id = version_of(entry);
+    let mut archive_only = None;
     let env = if entry.deliveries > max_deliveries {
+        // Projecting it is what may crash the process, not decoding (the
+        // decoder is fuzzed): decode it for the archive, project nothing.
+        archive_only = entry
+            .field(FIELD_ENVELOPE)
+            .and_then(|b| decode_envelope(b, max_body).ok());
         Err((
             "max_deliveries",
             format!(
@@ -155,7 +171,12 @@ fn decode(entry: &Entry, max_body: usize, max_deliveries: u64) -> Decoded<'_> {
             Some(bytes) => decode_envelope(bytes, max_body),
         }
     };
-    Decoded { entry, id, env }
+    Decoded {
+        entry,
+        id,
+        env,
+        archive_only,
+    }
 }
 
 /// Decode an envelope's wire bytes and check its scope — what the live path

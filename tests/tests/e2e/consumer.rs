@@ -229,6 +229,16 @@ async fn redelivery_limit_dead_letters_and_requeue_projects_it() {
         .unwrap()
         .get(0);
     assert_eq!(version, id);
+    // The archive holds it decodably, so rebuild and replay see what live applied.
+    let decodable: bool = pg
+        .query_one(
+            "SELECT decodable FROM pipeline.event_log WHERE stream_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(decodable);
     drop(consumer);
 }
 
