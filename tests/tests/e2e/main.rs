@@ -4,6 +4,7 @@
 mod consumer;
 mod crash;
 mod faults;
+mod hasura;
 mod producer;
 mod prometheus;
 mod rebuild;
