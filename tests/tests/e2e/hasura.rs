@@ -947,6 +947,64 @@ fn hasura_example_operations_use_only_what_the_metadata_serves() {
     );
 }
 
+/// The relationships a user needs (issue 6): (table, relationship, remote table, array).
+const REQUIRED_RELATIONSHIPS: &[(&str, &str, &str, bool)] = &[
+    ("leagues", "rosters", "rosters", true),
+    ("leagues", "users", "league_users", true),
+    ("leagues", "matchups", "matchups", true),
+    ("leagues", "transactions", "transactions", true),
+    ("leagues", "drafts", "drafts", true),
+    ("leagues", "traded_picks", "traded_picks", true),
+    ("leagues", "seasons", "league_seasons", true),
+    ("rosters", "owner", "league_users", false),
+    ("rosters", "players", "roster_players", true),
+    ("roster_players", "player", "players", false),
+    ("matchups", "roster", "rosters", false),
+    ("matchups", "players", "matchup_players", true),
+    ("matchup_players", "player", "players", false),
+    // both sides of the pairing: a manual relationship cannot say "other roster"
+    ("matchups", "matchup_pair", "matchups", true),
+    ("transactions", "moves", "transaction_moves", true),
+    ("transaction_moves", "player", "players", false),
+    ("drafts", "picks", "draft_picks", true),
+    ("draft_picks", "player", "players", false),
+];
+
+#[test]
+fn hasura_serves_the_relationships_users_need() {
+    let meta = load_metadata(&hasura_dir().join("metadata")).expect("load metadata");
+    let surface = Surface::new(&meta);
+    let mut missing = Vec::new();
+    for (table, rel, remote, array) in REQUIRED_RELATIONSHIPS {
+        let found = surface
+            .tables
+            .get(*table)
+            .and_then(|t| t.rels.get(*rel))
+            .map(|(r, a)| (r.as_str(), *a));
+        if found != Some((remote, *array)) {
+            missing.push(format!(
+                "{table}.{rel} -> {remote} (array: {array}), found {found:?}"
+            ));
+        }
+    }
+    // the owner is the league member whose user_id is the roster's owner_id
+    let owner = tables_of(&meta)
+        .into_iter()
+        .find(|t| t["table"]["name"].as_str() == Some("rosters"))
+        .and_then(|t| {
+            t["object_relationships"]
+                .as_sequence()?
+                .iter()
+                .find(|r| r["name"].as_str() == Some("owner"))
+                .cloned()
+        })
+        .expect("rosters.owner");
+    let mapping = &owner["using"]["manual_configuration"]["column_mapping"];
+    assert_eq!(mapping["league_id"].as_str(), Some("league_id"));
+    assert_eq!(mapping["owner_id"].as_str(), Some("user_id"));
+    report("required relationships", &missing);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hasura_check_fails_on_a_broken_column() {
     let dir = hasura_dir().join("metadata");
