@@ -31,6 +31,19 @@ pub async fn archive(
     tx: &Transaction<'_>,
     items: &[Archived<'_>],
 ) -> Result<u64, tokio_postgres::Error> {
+    // One row per version: a batch may hold the same version twice (a
+    // requeued dead letter beside a redelivery), and one INSERT … ON CONFLICT
+    // DO UPDATE may not touch a row twice. Prefer the decodable copy.
+    let mut by_version: BTreeMap<StreamId, &Archived<'_>> = BTreeMap::new();
+    for a in items {
+        let keep = by_version
+            .get(&a.id)
+            .is_none_or(|kept| kept.envelope.is_none() && a.envelope.is_some());
+        if keep {
+            by_version.insert(a.id, a);
+        }
+    }
+    let items: Vec<&Archived<'_>> = by_version.into_values().collect();
     let mut id_ms = Vec::with_capacity(items.len());
     let mut id_seq = Vec::with_capacity(items.len());
     let mut stream_id = Vec::with_capacity(items.len());
