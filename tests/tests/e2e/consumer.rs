@@ -8,21 +8,7 @@ use sleeper_tests::harness::events::{append, append_raw, state, xlen};
 use sleeper_tests::harness::servers::PostgresServer;
 use sleeper_tests::harness::{Bin, TestEnv};
 
-use crate::support::{eventually, pending};
-
-fn with(vars: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = vars
-        .iter()
-        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-        .cloned()
-        .collect();
-    v.extend(
-        extra
-            .iter()
-            .map(|(k, val)| (k.to_string(), val.to_string())),
-    );
-    v
-}
+use crate::support::{eventually, pending, with};
 
 async fn week(pg: &tokio_postgres::Client) -> Option<i32> {
     pg.query_opt("SELECT week FROM sleeper.nfl_state", &[])

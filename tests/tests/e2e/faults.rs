@@ -8,17 +8,7 @@ use sleeper_sim::{Faults, SimConfig};
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{Bin, TestEnv};
 
-use crate::support::{eventually, http_get};
-
-fn with(vars: &[(String, String)], extra: &[(&str, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<_> = vars
-        .iter()
-        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-        .cloned()
-        .collect();
-    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    out
-}
+use crate::support::{eventually, http_get, with};
 
 type RawEntry = (String, Vec<(String, Vec<u8>)>);
 

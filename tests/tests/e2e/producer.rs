@@ -12,7 +12,7 @@ use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{fixture, Bin, TestEnv};
 
-use crate::support::{eventually, http_get};
+use crate::support::{eventually, http_get, with};
 
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
@@ -47,16 +47,6 @@ async fn events(redis_url: &str, stream: &str) -> Vec<(String, Envelope)> {
             )
         })
         .collect()
-}
-
-fn with(vars: &[(String, String)], extra: &[(&str, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<_> = vars
-        .iter()
-        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-        .cloned()
-        .collect();
-    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    out
 }
 
 const LEAGUE_A: &str = "1048229732543836160"; // league.json (2024, complete)
@@ -326,7 +316,7 @@ async fn backfill_walks_a_three_season_chain() {
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
     let bad_poll = with(
         &vars,
-        &[("SLEEPER_POLL_CONFIG", "/nonexistent/poll.toml".into())],
+        &[("SLEEPER_POLL_CONFIG", "/nonexistent/poll.toml")],
     );
     let bad = Bin::producer().run(&["once"], &bad_poll);
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);

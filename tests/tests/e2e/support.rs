@@ -50,3 +50,14 @@ pub async fn pending(conn: &mut redis::aio::ConnectionManager, stream: &str, gro
         _ => -1,
     }
 }
+
+/// `vars` with `extra` set (replacing variables of the same name).
+pub fn with<V: ToString>(vars: &[(String, String)], extra: &[(&str, V)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .cloned()
+        .collect();
+    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    out
+}
