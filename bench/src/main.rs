@@ -84,7 +84,7 @@ fn main() -> Result<()> {
         args.leagues = args.leagues.min(6);
     }
     let steps = args.steps.unwrap_or(if args.quick { 40 } else { 100 });
-    let live_secs = args.live_secs.unwrap_or(if args.quick { 15 } else { 45 });
+    let live_secs = args.live_secs.unwrap_or(if args.quick { 30 } else { 60 });
     let live_players = args.live_players;
     let bin_dir = match &args.bin_dir {
         Some(d) => d.clone(),
