@@ -314,10 +314,7 @@ async fn backfill_walks_a_three_season_chain() {
     // Bad usage is exit 2.
     let bad = Bin::producer().run(&["backfill", "--league", "x/y"], &vars);
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
-    let bad_poll = with(
-        &vars,
-        &[("SLEEPER_POLL_CONFIG", "/nonexistent/poll.toml")],
-    );
+    let bad_poll = with(&vars, &[("SLEEPER_POLL_CONFIG", "/nonexistent/poll.toml")]);
     let bad = Bin::producer().run(&["once"], &bad_poll);
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
     assert!(bad.stderr.contains("SLEEPER_POLL_CONFIG"), "{}", bad.stderr);
