@@ -39,6 +39,9 @@ pub struct LiveSpec<'a> {
 struct Phase {
     sim_hours: f64,
     per_endpoint: BTreeMap<String, u64>,
+    /// `players/nfl` requests over warm-up and measurement: proof that the
+    /// producer's peak RSS includes the players body.
+    players_fetches: u64,
 }
 
 impl Phase {
@@ -155,6 +158,8 @@ pub async fn run(bins: &Bins, report: &mut Report, spec: LiveSpec<'_>) -> Result
     report.set("producer_peak_rss_mb", json!(round1(peaks.0)));
     report.set("live_consumer_peak_rss_mb", json!(round1(peaks.1)));
     report.set("live_players_body_mb", json!(round1(players_mb)));
+    let players_fetches = in_game.players_fetches + out_game.players_fetches;
+    report.set("producer_players_fetches", json!(players_fetches));
     report.set(
         "producer_start_to_ready_ms",
         json!(round(producer_ready_ms)),
@@ -188,7 +193,11 @@ pub async fn run(bins: &Bins, report: &mut Report, spec: LiveSpec<'_>) -> Result
     report.row(
         "producer peak RSS",
         format!("{:.1} MB", peaks.0),
-        format!("players body {players_mb:.1} MB"),
+        if players_fetches > 0 {
+            format!("players body {players_mb:.1} MB, fetched {players_fetches}×")
+        } else {
+            format!("players body {players_mb:.1} MB NOT fetched: peak is without it")
+        },
         "goal < 150 MB peak with the players body",
     );
     report.row(
@@ -240,7 +249,14 @@ async fn phase(
     measure: Duration,
     peaks: &mut (f64, f64),
 ) -> Result<Phase> {
+    let players = |s: &sleeper_sim::StatsSnapshot| {
+        s.requests_per_endpoint
+            .get("players/nfl")
+            .copied()
+            .unwrap_or(0)
+    };
     sample(producer, consumer, warm, peaks).await?;
+    let warm_players = players(&sim.stats());
     sim.reset_stats();
     let t0 = sim.now_ms();
     sample(producer, consumer, measure, peaks).await?;
@@ -248,6 +264,7 @@ async fn phase(
     let t1 = sim.now_ms();
     Ok(Phase {
         sim_hours: (t1 - t0) as f64 / 3_600_000.0,
+        players_fetches: warm_players + players(&stats),
         per_endpoint: stats.requests_per_endpoint,
     })
 }

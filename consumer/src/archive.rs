@@ -15,8 +15,8 @@ use crate::read::Entry;
 use crate::stream_id::StreamId;
 
 /// Postgres text cannot hold NUL; hostile envelopes may carry one.
-pub fn pg_text(s: &str) -> String {
-    s.replace('\0', "\u{FFFD}")
+fn pg_text(s: &str) -> String {
+    crate::pg_text::text(s).into_owned()
 }
 
 /// An entry with what could be decoded from it.

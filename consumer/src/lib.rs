@@ -29,6 +29,7 @@ pub mod config;
 pub mod dlq;
 pub mod metrics;
 pub mod migrate;
+pub mod pg_text;
 pub mod project;
 pub mod projector;
 pub mod read;

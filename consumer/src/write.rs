@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Transaction;
 
+use crate::pg_text;
 use crate::project::{ColType, Mode, TableRows, Val};
 
 /// Write one table's rows of one event, according to its [`Mode`].
@@ -98,7 +99,8 @@ fn as_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> 
 
 fn scalar_param(v: &Val) -> Box<dyn ToSql + Sync + Send> {
     match v.clone() {
-        Val::Text(x) | Val::Jsonb(x) => Box::new(x),
+        Val::Text(x) => Box::new(x.map(|s| pg_text::text(&s).into_owned())),
+        Val::Jsonb(x) => Box::new(x.map(|s| pg_text::jsonb(&s).into_owned())),
         Val::Int(x) => Box::new(x),
         Val::BigInt(x) | Val::Timestamptz(x) => Box::new(x),
         Val::Numeric(x) => Box::new(x),
@@ -118,7 +120,8 @@ fn column_params(rows: &TableRows) -> Vec<Box<dyn ToSql + Sync + Send>> {
                 ColType::Text | ColType::Jsonb => Box::new(
                     cells
                         .map(|v| match v {
-                            Val::Text(x) | Val::Jsonb(x) => x.clone(),
+                            Val::Text(x) => x.as_deref().map(|s| pg_text::text(s).into_owned()),
+                            Val::Jsonb(x) => x.as_deref().map(|s| pg_text::jsonb(s).into_owned()),
                             _ => None,
                         })
                         .collect::<Vec<Option<String>>>(),

@@ -1,7 +1,9 @@
 //! `sleeper-producer run`: the polling loop.
 //!
-//! About once a second of real time it asks the plan what is due and
-//! dispatches, by priority, no more than the shared quota can serve right
+//! About once a second of real time, and shortly after syncs finish (so a
+//! free in-flight slot does not idle until the next tick — that capped a
+//! producer at `2 × SLEEPER_MAX_IN_FLIGHT` requests a second), it asks the
+//! plan what is due and dispatches, by priority, no more than the shared quota can serve right
 //! now and no more than a bounded in-flight set holds — what is left stays
 //! due (and is counted as deferred) instead of piling up in a queue, so on
 //! a game day with too many leagues live scores and drafts go first and
@@ -28,6 +30,9 @@ use crate::sync::{SyncError, Synced};
 
 /// How often the loop looks at the plan (real time).
 const TICK: Duration = Duration::from_secs(1);
+/// After a sync finishes, look for more due work this soon: long enough to
+/// gather the completions of a burst into one pass, short next to a request.
+const TOP_UP: Duration = Duration::from_millis(20);
 /// How often the age and lag gauges are refreshed.
 const GAUGES_EVERY: Duration = Duration::from_secs(5);
 /// How long in-flight syncs may take to finish after SIGTERM (the contract
@@ -124,12 +129,23 @@ pub async fn run(producer: &Producer, cadence: &Cadence, cancel: &CancellationTo
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut gauges_at = Instant::now();
+    // A deadline, not a sleep re-armed on every completion: a steady stream
+    // of completions must not postpone the top-up forever.
+    let mut top_up_at: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
-            Some(joined) = runner.tasks.join_next() => runner.finished(joined).await,
+            Some(joined) = runner.tasks.join_next() => {
+                runner.finished(joined).await;
+                top_up_at.get_or_insert_with(|| tokio::time::Instant::now() + TOP_UP);
+            }
+            _ = tokio::time::sleep_until(top_up_at.unwrap_or_else(tokio::time::Instant::now)), if top_up_at.is_some() => {
+                top_up_at = None;
+                runner.dispatch().await;
+            }
             _ = ticker.tick() => {
-                runner.tick().await;
+                top_up_at = None;
+                runner.dispatch().await;
                 if gauges_at.elapsed() >= GAUGES_EVERY {
                     gauges_at = Instant::now();
                     runner.gauges().await;
@@ -141,7 +157,8 @@ pub async fn run(producer: &Producer, cadence: &Cadence, cancel: &CancellationTo
 }
 
 impl Runner<'_> {
-    async fn tick(&mut self) {
+    /// One pass: what is due, within the quota left and the in-flight room.
+    async fn dispatch(&mut self) {
         let now = self.producer.syncer.clock.now_ms().await;
         let quota = &self.producer.quota;
         let budget = match timeout(REDIS_CALL, quota.used()).await {

@@ -397,3 +397,65 @@ async fn migrate_is_safe_from_several_processes_at_once() {
         "pipeline and projection migrations recorded once each: {applied}"
     );
 }
+
+/// A NUL character in user-written text (Postgres text and jsonb cannot hold
+/// one) must not dead-letter the league's members: it is stored as U+FFFD.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_user_text_is_stored_not_dead_lettered() {
+    let env = TestEnv::new("nul_text").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut users: serde_json::Value =
+        serde_json::from_slice(&sleeper_tests::harness::fixture("users")).expect("fixture");
+    let league_id = users[0]["league_id"]
+        .as_str()
+        .expect("league_id")
+        .to_string();
+    let user_id = users[0]["user_id"].as_str().expect("user_id").to_string();
+    users[0]["display_name"] = "rab\u{0}12345".into();
+    users[0]["metadata"]["team_name"] = "Orange\u{0}Peanut".into();
+    users[0]["metadata"]["note\u{0}key"] = "x\u{0}y".into();
+    let body = serde_json::to_vec(&users).expect("json");
+    assert!(
+        body.windows(6).any(|w| w == br"\u0000"),
+        "the body carries the escaped NUL"
+    );
+    let mut r = env.redis().await;
+    append(
+        &mut r,
+        &env.stream_key,
+        &sleeper_tests::harness::events::envelope(
+            sleeper_shared::Kind::Users,
+            &format!("league/{league_id}/users"),
+            Some(&league_id),
+            &body,
+        ),
+    )
+    .await;
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 0);
+    let pg = env.pg().await;
+    let row = pg
+        .query_one(
+            "SELECT display_name, team_name, metadata->>'note\u{FFFD}key' \
+             FROM sleeper.league_users WHERE league_id = $1 AND user_id = $2",
+            &[&league_id, &user_id],
+        )
+        .await
+        .expect("the member is projected");
+    let (name, team, note): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(name, "rab\u{FFFD}12345");
+    assert_eq!(team, "Orange\u{FFFD}Peanut");
+    assert_eq!(note, "x\u{FFFD}y");
+    let members: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM sleeper.league_users WHERE league_id = $1",
+            &[&league_id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(members, 3);
+    drop(consumer);
+}
