@@ -56,6 +56,11 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
         );
     }
     assert!(report["workload_events"].as_u64().unwrap_or(0) > 0);
+    // The producer's peak RSS is only "with the players body" if it fetched it.
+    assert!(
+        report["producer_players_fetches"].as_u64().unwrap_or(0) >= 1,
+        "the live phase never fetched players/nfl: {report}"
+    );
     let _ = std::fs::remove_file(&out);
 }
 

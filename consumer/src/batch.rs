@@ -20,6 +20,7 @@ use sleeper_shared::envelope::DecodeError;
 use sleeper_shared::stream::{FIELD_ENVELOPE, FIELD_ORIG_ID};
 use sleeper_shared::{Envelope, Kind, Scope};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Transaction};
 
 use crate::archive::{archive, Archived};
@@ -74,11 +75,13 @@ impl Decoded<'_> {
 }
 
 /// Whether a Postgres error is about the data of one event (dead-letter it)
-/// rather than the connection or the server (retry the batch).
+/// rather than the connection or the server (retry the batch): data
+/// exceptions (22), integrity violations (23), and 21000 — a snapshot
+/// carrying one key twice, which the upsert refuses to apply twice.
 pub fn is_data_error(e: &tokio_postgres::Error) -> bool {
     e.code().is_some_and(|c| {
         let c = c.code();
-        c.starts_with("22") || c.starts_with("23")
+        c.starts_with("22") || c.starts_with("23") || c == "21000"
     })
 }
 
@@ -289,6 +292,20 @@ pub async fn apply_projected(
     }
 }
 
+/// Sets the scope's version if the event's is newer; returns a row if it did.
+const VERSION_IF_NEWER: &str = "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (scope) DO UPDATE \
+     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
+     WHERE (v.version_ms, v.version_seq) < (EXCLUDED.version_ms, EXCLUDED.version_seq) \
+     RETURNING true";
+/// [`VERSION_IF_NEWER`] letting the applied version itself through (replay).
+const VERSION_IF_NOT_OLDER: &str =
+    "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (scope) DO UPDATE \
+     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
+     WHERE (v.version_ms, v.version_seq) <= (EXCLUDED.version_ms, EXCLUDED.version_seq) \
+     RETURNING true";
+
 async fn write_event(
     tx: &mut Transaction<'_>,
     id: StreamId,
@@ -296,31 +313,29 @@ async fn write_event(
     projection: &Projection,
     guard: Guard,
 ) -> Result<Disposition, tokio_postgres::Error> {
-    let current = tx
-        .query_opt(
-            "SELECT version_ms, version_seq FROM _versions WHERE scope = $1",
-            &[&env.scope],
+    // The guard and the version bump in one statement: the row comes back
+    // only if this event's version went in (absent, older, or — replay —
+    // equal). Inside the event's savepoint, so a rejected write undoes it.
+    let newer = tx
+        .query_typed_opt(
+            match guard {
+                Guard::Newer => VERSION_IF_NEWER,
+                Guard::NotOlder => VERSION_IF_NOT_OLDER,
+            },
+            &[
+                (&env.scope, Type::TEXT),
+                (&id.ms, Type::INT8),
+                (&id.seq, Type::INT8),
+                (&env.kind.as_str(), Type::TEXT),
+            ],
         )
         .await?
-        .map(|r| StreamId {
-            ms: r.get(0),
-            seq: r.get(1),
-        });
-    let newer = current.is_none_or(|c| match guard {
-        Guard::Newer => id > c,
-        Guard::NotOlder => id >= c,
-    });
+        .is_some();
     let mut rows = 0;
     if newer {
         for t in &projection.snapshot {
             rows += write::apply(tx, t).await?;
         }
-        tx.execute(
-            "INSERT INTO _versions (scope, version_ms, version_seq, kind) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (scope) DO UPDATE SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq",
-            &[&env.scope, &id.ms, &id.seq, &env.kind.as_str()],
-        )
-        .await?;
     }
     for t in &projection.series {
         rows += write::apply(tx, t).await?;

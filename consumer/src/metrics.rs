@@ -51,7 +51,7 @@ impl ConsumerMetrics {
             )?,
             rows: counter(
                 "sleeper_rows_written_total",
-                "Rows written by projections",
+                "Rows applied by projections: the rows each event carried, now current (unchanged ones are checked, not rewritten)",
                 &["kind"],
             )?,
             batch_seconds,

@@ -1,122 +1,177 @@
 //! Applying a projection's rows to Postgres — the one generic write step.
 //!
-//! Rows go in column-wise: one `INSERT … SELECT FROM UNNEST($1::t[], …)`
-//! per table and event, so a 200-row snapshot is one round trip. Table and
+//! Rows go in column-wise: one `WITH u AS (… UNNEST($1::t[], …)) … INSERT`
+//! per table and event, sent with its parameter types (no separate prepare),
+//! so a 200-row snapshot is one round trip. Table and
 //! column names come from static [`Table`] definitions, never from data;
 //! every value is a bound parameter.
 
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Transaction;
 
 use crate::pg_text;
-use crate::project::{ColType, Mode, TableRows, Val};
+use crate::project::{Col, ColType, Mode, Table, TableRows, Val};
 
-/// Write one table's rows of one event, according to its [`Mode`].
+/// Write one table's rows of one event, according to its [`Mode`], in one
+/// statement and one round trip. Returns the rows the event carried (each
+/// now current in the table), unchanged ones included.
+///
+/// Rows whose content did not change are left alone (`ON CONFLICT … DO
+/// UPDATE … WHERE … IS DISTINCT FROM`): a live matchups snapshot differs
+/// from the previous one in a few players' points, and rewriting all of its
+/// rows would cost a dead tuple and an entry in every index per row.
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {
     let table = rows.table;
-    let mut written = 0;
-    let owner_where = || {
-        let mut w = String::new();
-        for (i, c) in table.owner.iter().enumerate() {
-            let _ = write!(w, "{}{} = ${}", if i == 0 { "" } else { " AND " }, c, i + 1);
-        }
-        w
-    };
-    let owner_params: Vec<Box<dyn ToSql + Sync + Send>> =
-        rows.owner.iter().map(scalar_param).collect();
-    match table.mode {
-        Mode::Replace => {
-            let sql = format!("DELETE FROM {} WHERE {}", table.name, owner_where());
-            tx.execute(&sql, &as_refs(&owner_params)).await?;
-        }
-        Mode::KeepAbsent { flag } => {
-            let sql = format!(
-                "UPDATE {} SET {flag} = false WHERE {} AND {flag}",
-                table.name,
-                owner_where()
-            );
-            tx.execute(&sql, &as_refs(&owner_params)).await?;
-        }
-        Mode::Series => {}
-    }
-    if rows.rows.is_empty() {
+    if rows.rows.is_empty() && table.mode == Mode::Series {
         return Ok(0);
     }
-    let cols: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-    let mut sql = format!("INSERT INTO {} ({}) SELECT ", table.name, cols.join(", "));
-    for (i, c) in table.columns.iter().enumerate() {
-        let expr = match c.ty {
-            ColType::Jsonb => format!("u.{}::jsonb", c.name),
-            ColType::Timestamptz => format!("to_timestamp(u.{}::float8 / 1000.0)", c.name),
-            _ => format!("u.{}", c.name),
-        };
-        let _ = write!(sql, "{}{}", if i == 0 { "" } else { ", " }, expr);
+    let sql = statement(table, !rows.rows.is_empty());
+    let mut params: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = Vec::new();
+    if !rows.rows.is_empty() {
+        params.extend(column_params(rows));
     }
-    sql.push_str(" FROM UNNEST(");
-    for (i, c) in table.columns.iter().enumerate() {
+    params.extend(rows.owner.iter().map(scalar_param));
+    let refs: Vec<(&(dyn ToSql + Sync), Type)> = params
+        .iter()
+        .map(|(p, t)| (p.as_ref() as &(dyn ToSql + Sync), t.clone()))
+        .collect();
+    tx.query_typed(&sql, &refs).await?;
+    Ok(rows.rows.len() as u64)
+}
+
+/// How a staged column (`u.<name>`, bound as an array) becomes a cell.
+fn cell(c: &Col) -> String {
+    match c.ty {
+        ColType::Jsonb => format!("u.{}::jsonb", c.name),
+        ColType::Timestamptz => format!("to_timestamp(u.{}::float8 / 1000.0)", c.name),
+        _ => format!("u.{}", c.name),
+    }
+}
+
+/// The statement for `table`: with rows, stage them once (`u`), retire the
+/// owner's rows absent from the snapshot and upsert the rest; without rows,
+/// only the retiring. Parameters: one array per column, then the owner's
+/// values.
+fn statement(table: &Table, has_rows: bool) -> String {
+    let n_cols = if has_rows { table.columns.len() } else { 0 };
+    let mut owner = String::new();
+    for (i, c) in table.owner.iter().enumerate() {
+        let _ = write!(owner, " AND d.{c} = ${}", n_cols + i + 1);
+    }
+    let col = |name: &str| {
+        table
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .copied()
+            .unwrap_or(Col {
+                name: "",
+                ty: ColType::Text,
+            })
+    };
+    let absent = if has_rows {
+        let same_key: Vec<String> = table
+            .key
+            .iter()
+            .map(|k| format!("d.{k} = {}", cell(&col(k))))
+            .collect();
+        format!(
+            " AND NOT EXISTS (SELECT 1 FROM u WHERE {})",
+            same_key.join(" AND ")
+        )
+    } else {
+        String::new()
+    };
+    let retire = match table.mode {
+        Mode::Replace => Some(format!(
+            "DELETE FROM {} AS d WHERE true{owner}{absent}",
+            table.name
+        )),
+        Mode::KeepAbsent { flag } => Some(format!(
+            "UPDATE {} AS d SET {flag} = false WHERE d.{flag}{owner}{absent}",
+            table.name
+        )),
+        Mode::Series => None,
+    };
+    if !has_rows {
+        return retire.unwrap_or_default();
+    }
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+    let arrays: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("${}::{}", i + 1, c.ty.array_type()))
+        .collect();
+    let cells: Vec<String> = table.columns.iter().map(cell).collect();
+    let mut sql = format!(
+        "WITH u AS (SELECT * FROM UNNEST({}) AS u({}))",
+        arrays.join(", "),
+        names.join(", ")
+    );
+    if let Some(retire) = retire {
+        let _ = write!(sql, ", retired AS ({retire})");
+    }
+    let _ = write!(
+        sql,
+        " INSERT INTO {} AS t ({}) SELECT {} FROM u ON CONFLICT ({}) ",
+        table.name,
+        names.join(", "),
+        cells.join(", "),
+        table.key.join(", ")
+    );
+    let rest: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|c| !table.key.contains(c))
+        .collect();
+    if table.mode == Mode::Series || rest.is_empty() {
+        sql.push_str("DO NOTHING");
+    } else {
+        let set: Vec<String> = rest.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+        let old: Vec<String> = rest.iter().map(|c| format!("t.{c}")).collect();
+        let new: Vec<String> = rest.iter().map(|c| format!("EXCLUDED.{c}")).collect();
         let _ = write!(
             sql,
-            "{}${}::{}",
-            if i == 0 { "" } else { ", " },
-            i + 1,
-            c.ty.array_type()
+            "DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+            set.join(", "),
+            old.join(", "),
+            new.join(", ")
         );
     }
-    let _ = write!(sql, ") AS u({})", cols.join(", "));
-    match table.mode {
-        Mode::Replace => {}
-        Mode::Series => {
-            let _ = write!(sql, " ON CONFLICT ({}) DO NOTHING", table.key.join(", "));
-        }
-        Mode::KeepAbsent { .. } => {
-            let updates: Vec<String> = cols
-                .iter()
-                .filter(|c| !table.key.contains(c))
-                .map(|c| format!("{c} = EXCLUDED.{c}"))
-                .collect();
-            let _ = write!(
-                sql,
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                table.key.join(", "),
-                updates.join(", ")
-            );
-        }
-    }
-    let params = column_params(rows);
-    written += tx.execute(&sql, &as_refs(&params)).await?;
-    Ok(written)
+    sql
 }
 
-fn as_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
-    params
-        .iter()
-        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-        .collect()
-}
-
-fn scalar_param(v: &Val) -> Box<dyn ToSql + Sync + Send> {
+/// An owner value, with the type it is bound as.
+fn scalar_param(v: &Val) -> (Box<dyn ToSql + Sync + Send>, Type) {
     match v.clone() {
-        Val::Text(x) => Box::new(x.map(|s| pg_text::text(&s).into_owned())),
-        Val::Jsonb(x) => Box::new(x.map(|s| pg_text::jsonb(&s).into_owned())),
-        Val::Int(x) => Box::new(x),
-        Val::BigInt(x) | Val::Timestamptz(x) => Box::new(x),
-        Val::Numeric(x) => Box::new(x),
-        Val::Bool(x) => Box::new(x),
+        Val::Text(x) => (
+            Box::new(x.map(|s| pg_text::text(&s).into_owned())),
+            Type::TEXT,
+        ),
+        Val::Jsonb(x) => (
+            Box::new(x.map(|s| pg_text::jsonb(&s).into_owned())),
+            Type::TEXT,
+        ),
+        Val::Int(x) => (Box::new(x), Type::INT4),
+        Val::BigInt(x) | Val::Timestamptz(x) => (Box::new(x), Type::INT8),
+        Val::Numeric(x) => (Box::new(x), Type::NUMERIC),
+        Val::Bool(x) => (Box::new(x), Type::BOOL),
     }
 }
 
-/// One array parameter per column.
-fn column_params(rows: &TableRows) -> Vec<Box<dyn ToSql + Sync + Send>> {
+/// One array parameter per column, with the array type it is bound as.
+fn column_params(rows: &TableRows) -> Vec<(Box<dyn ToSql + Sync + Send>, Type)> {
     rows.table
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| -> Box<dyn ToSql + Sync + Send> {
+        .map(|(i, c)| {
             let cells = rows.rows.iter().map(move |r| &r[i]);
-            match c.ty {
+            let param: Box<dyn ToSql + Sync + Send> = match c.ty {
                 ColType::Text | ColType::Jsonb => Box::new(
                     cells
                         .map(|v| match v {
@@ -149,7 +204,78 @@ fn column_params(rows: &TableRows) -> Vec<Box<dyn ToSql + Sync + Send>> {
                         .map(|v| if let Val::Bool(x) = v { *x } else { None })
                         .collect::<Vec<Option<bool>>>(),
                 ),
-            }
+            };
+            (param, array_type(c.ty))
         })
         .collect()
+}
+
+/// The Postgres array type a column is bound as (see [`ColType::array_type`]).
+fn array_type(ty: ColType) -> Type {
+    match ty {
+        ColType::Text | ColType::Jsonb => Type::TEXT_ARRAY,
+        ColType::Int => Type::INT4_ARRAY,
+        ColType::BigInt | ColType::Timestamptz => Type::INT8_ARRAY,
+        ColType::Numeric => Type::NUMERIC_ARRAY,
+        ColType::Bool => Type::BOOL_ARRAY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::TABLES;
+
+    fn table(name: &str) -> &'static Table {
+        TABLES
+            .iter()
+            .copied()
+            .find(|t| t.name == name)
+            .expect("table")
+    }
+
+    #[test]
+    fn a_snapshot_retires_absent_rows_and_rewrites_only_changed_ones() {
+        let sql = statement(table("matchups"), true);
+        assert!(
+            sql.starts_with("WITH u AS (SELECT * FROM UNNEST($1::"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("retired AS (DELETE FROM matchups AS d WHERE true AND d.league_id = $"),
+            "{sql}"
+        );
+        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.week = u.week AND d.roster_id = u.roster_id)"), "{sql}");
+        assert!(
+            sql.contains("ON CONFLICT (league_id, week, roster_id) DO UPDATE SET"),
+            "{sql}"
+        );
+        assert!(sql.contains("IS DISTINCT FROM (EXCLUDED."), "{sql}");
+        // Owner parameters follow the column arrays.
+        let n = table("matchups").columns.len();
+        assert!(sql.contains(&format!("d.league_id = ${}", n + 1)), "{sql}");
+        assert!(sql.contains(&format!("d.week = ${}", n + 2)), "{sql}");
+    }
+
+    #[test]
+    fn members_who_left_are_flagged_not_deleted_and_an_empty_snapshot_only_retires() {
+        let sql = statement(table("league_users"), true);
+        assert!(
+            sql.contains("UPDATE league_users AS d SET in_league = false WHERE d.in_league"),
+            "{sql}"
+        );
+        assert!(!sql.contains("DELETE"), "{sql}");
+        let empty = statement(table("matchups"), false);
+        assert_eq!(
+            empty,
+            "DELETE FROM matchups AS d WHERE true AND d.league_id = $1 AND d.week = $2"
+        );
+    }
+
+    #[test]
+    fn series_samples_are_only_ever_inserted() {
+        let sql = statement(table("matchup_score_history"), true);
+        assert!(sql.ends_with("DO NOTHING"), "{sql}");
+        assert!(!sql.contains("retired"), "{sql}");
+    }
 }

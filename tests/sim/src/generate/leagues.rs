@@ -160,6 +160,7 @@ fn league_season(
             last_week: playoff_week_start + if playoff_teams >= 6 { 2 } else { 1 },
             after_ms: draft.end_ms(),
             season,
+            league_index: index,
         },
         rosters,
     );
@@ -267,5 +268,25 @@ mod tests {
             seen.sort_unstable();
             assert_eq!(seen, (1..=12).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn transaction_ids_are_unique_across_every_league_of_the_world() {
+        let world = crate::World::generate(&crate::GenConfig {
+            leagues: 40,
+            ..crate::GenConfig::default()
+        });
+        let mut seen = std::collections::HashSet::new();
+        let mut total = 0;
+        for league in &world.leagues {
+            for t in &league.transactions {
+                total += 1;
+                assert!(seen.insert(t.id), "transaction id {} repeats", t.id);
+            }
+        }
+        assert!(
+            total > 1000,
+            "a world of 40 leagues has transactions: {total}"
+        );
     }
 }

@@ -25,6 +25,10 @@ pub struct TxContext<'a> {
     /// Nothing happens before the draft has finished.
     pub after_ms: i64,
     pub season: i32,
+    /// The league's index in the world: transaction ids carry it in their
+    /// sequence bits, so leagues whose waivers run at the same millisecond
+    /// still get distinct ids (Sleeper's ids are unique across leagues).
+    pub league_index: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -100,7 +104,10 @@ impl Sim<'_> {
     fn base(&mut self, kind: TxKind, leg: u32, at: i64, roster: u32) -> Transaction {
         self.seq += 1;
         Transaction {
-            id: snowflake(at, self.seq),
+            id: snowflake(
+                at,
+                ((self.ctx.league_index as u64) << 10) | (self.seq & 0x3FF),
+            ),
             kind,
             complete: true,
             leg,
