@@ -25,21 +25,84 @@ use crate::project::{Col, ColType, Mode, Table, TableRows, Val};
 /// rows would cost a dead tuple and an entry in every index per row.
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {
     let table = rows.table;
-    if rows.rows.is_empty() && table.mode == Mode::Series {
+    let all: Vec<usize> = (0..table.columns.len()).collect();
+    if rows.rows.is_empty() {
+        if table.mode != Mode::Series {
+            run(
+                tx,
+                &statement(table, Part::RetireOnly),
+                Vec::new(),
+                &rows.owner,
+            )
+            .await?;
+        }
         return Ok(0);
     }
-    let sql = statement(table, !rows.rows.is_empty());
-    let mut params: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = Vec::new();
-    if !rows.rows.is_empty() {
-        params.extend(column_params(rows));
+    if rows.rows.len() <= CHUNK_ROWS {
+        let params = column_params(table, &all, &rows.rows);
+        run(tx, &statement(table, Part::Whole), params, &rows.owner).await?;
+    } else {
+        // A big snapshot (players: ~15 000 rows) in slices, so the column
+        // arrays and the encoded message exist for one slice at a time; the
+        // retiring needs every key, but only the keys.
+        if table.mode != Mode::Series {
+            let keys = key_columns(table);
+            let params = column_params(table, &keys, &rows.rows);
+            run(
+                tx,
+                &statement(table, Part::RetireByKeys),
+                params,
+                &rows.owner,
+            )
+            .await?;
+        }
+        for chunk in rows.rows.chunks(CHUNK_ROWS) {
+            let params = column_params(table, &all, chunk);
+            run(tx, &statement(table, Part::UpsertOnly), params, &[]).await?;
+        }
     }
-    params.extend(rows.owner.iter().map(scalar_param));
+    Ok(rows.rows.len() as u64)
+}
+
+/// Above this many rows a table's rows of one event go in slices.
+const CHUNK_ROWS: usize = 2000;
+
+/// Which part of a snapshot's write one statement does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Stage every column; retire the owner's absent rows; upsert.
+    Whole,
+    /// No rows: retire every row of the owner.
+    RetireOnly,
+    /// Stage the key columns only; retire the owner's rows not among them.
+    RetireByKeys,
+    /// Stage every column; upsert, retiring nothing (no owner parameters).
+    UpsertOnly,
+}
+
+/// Bind the staged column arrays, then the owner's values, and execute.
+async fn run(
+    tx: &Transaction<'_>,
+    sql: &str,
+    mut params: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
+    owner: &[Val],
+) -> Result<(), tokio_postgres::Error> {
+    params.extend(owner.iter().map(scalar_param));
     let refs: Vec<(&(dyn ToSql + Sync), Type)> = params
         .iter()
         .map(|(p, t)| (p.as_ref() as &(dyn ToSql + Sync), t.clone()))
         .collect();
-    tx.query_typed(&sql, &refs).await?;
-    Ok(rows.rows.len() as u64)
+    tx.query_typed(sql, &refs).await?;
+    Ok(())
+}
+
+/// Indexes (into `table.columns`) of the primary key's columns, in key order.
+fn key_columns(table: &Table) -> Vec<usize> {
+    table
+        .key
+        .iter()
+        .filter_map(|k| table.columns.iter().position(|c| c.name == *k))
+        .collect()
 }
 
 /// How a staged column (`u.<name>`, bound as an array) becomes a cell.
@@ -51,73 +114,72 @@ fn cell(c: &Col) -> String {
     }
 }
 
-/// The statement for `table`: with rows, stage them once (`u`), retire the
-/// owner's rows absent from the snapshot and upsert the rest; without rows,
-/// only the retiring. Parameters: one array per column, then the owner's
-/// values.
-fn statement(table: &Table, has_rows: bool) -> String {
-    let n_cols = if has_rows { table.columns.len() } else { 0 };
+/// The statement for one [`Part`] of a table's write. Staged columns are
+/// bound as arrays (`$1…`) and read through `u`; the owner's values follow.
+fn statement(table: &Table, part: Part) -> String {
+    let staged: Vec<Col> = match part {
+        Part::Whole | Part::UpsertOnly => table.columns.to_vec(),
+        Part::RetireByKeys => key_columns(table)
+            .into_iter()
+            .map(|i| table.columns[i])
+            .collect(),
+        Part::RetireOnly => Vec::new(),
+    };
     let mut owner = String::new();
     for (i, c) in table.owner.iter().enumerate() {
-        let _ = write!(owner, " AND d.{c} = ${}", n_cols + i + 1);
+        let _ = write!(owner, " AND d.{c} = ${}", staged.len() + i + 1);
     }
-    let col = |name: &str| {
-        table
-            .columns
-            .iter()
-            .find(|c| c.name == name)
-            .copied()
-            .unwrap_or(Col {
-                name: "",
-                ty: ColType::Text,
-            })
-    };
-    let absent = if has_rows {
-        let same_key: Vec<String> = table
-            .key
-            .iter()
-            .map(|k| format!("d.{k} = {}", cell(&col(k))))
+    let absent = if staged.is_empty() {
+        String::new()
+    } else {
+        let same_key: Vec<String> = key_columns(table)
+            .into_iter()
+            .map(|i| table.columns[i])
+            .map(|k| format!("d.{} = {}", k.name, cell(&k)))
             .collect();
         format!(
             " AND NOT EXISTS (SELECT 1 FROM u WHERE {})",
             same_key.join(" AND ")
         )
-    } else {
-        String::new()
     };
-    let retire = match table.mode {
-        Mode::Replace => Some(format!(
+    let retire = match (part, table.mode) {
+        (Part::UpsertOnly, _) | (_, Mode::Series) => None,
+        (_, Mode::Replace) => Some(format!(
             "DELETE FROM {} AS d WHERE true{owner}{absent}",
             table.name
         )),
-        Mode::KeepAbsent { flag } => Some(format!(
+        (_, Mode::KeepAbsent { flag }) => Some(format!(
             "UPDATE {} AS d SET {flag} = false WHERE d.{flag}{owner}{absent}",
             table.name
         )),
-        Mode::Series => None,
     };
-    if !has_rows {
-        return retire.unwrap_or_default();
-    }
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-    let arrays: Vec<String> = table
-        .columns
+    let names: Vec<&str> = staged.iter().map(|c| c.name).collect();
+    let arrays: Vec<String> = staged
         .iter()
         .enumerate()
         .map(|(i, c)| format!("${}::{}", i + 1, c.ty.array_type()))
         .collect();
-    let cells: Vec<String> = table.columns.iter().map(cell).collect();
-    let mut sql = format!(
-        "WITH u AS (SELECT * FROM UNNEST({}) AS u({}))",
-        arrays.join(", "),
-        names.join(", ")
-    );
-    if let Some(retire) = retire {
-        let _ = write!(sql, ", retired AS ({retire})");
+    let mut sql = if staged.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "WITH u AS (SELECT * FROM UNNEST({}) AS u({})) ",
+            arrays.join(", "),
+            names.join(", ")
+        )
+    };
+    if matches!(part, Part::RetireOnly | Part::RetireByKeys) {
+        sql.push_str(&retire.unwrap_or_default());
+        return sql;
     }
+    if let Some(retire) = retire {
+        sql.truncate(sql.len() - 1);
+        let _ = write!(sql, ", retired AS ({retire}) ");
+    }
+    let cells: Vec<String> = staged.iter().map(cell).collect();
     let _ = write!(
         sql,
-        " INSERT INTO {} AS t ({}) SELECT {} FROM u ON CONFLICT ({}) ",
+        "INSERT INTO {} AS t ({}) SELECT {} FROM u ON CONFLICT ({}) ",
         table.name,
         names.join(", "),
         cells.join(", "),
@@ -163,14 +225,18 @@ fn scalar_param(v: &Val) -> (Box<dyn ToSql + Sync + Send>, Type) {
     }
 }
 
-/// One array parameter per column, with the array type it is bound as.
-fn column_params(rows: &TableRows) -> Vec<(Box<dyn ToSql + Sync + Send>, Type)> {
-    rows.table
-        .columns
+/// One array parameter per chosen column (indexes into `table.columns`),
+/// with the array type it is bound as.
+fn column_params(
+    table: &Table,
+    columns: &[usize],
+    rows: &[Vec<Val>],
+) -> Vec<(Box<dyn ToSql + Sync + Send>, Type)> {
+    columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let cells = rows.rows.iter().map(move |r| &r[i]);
+        .map(|&i| {
+            let c = &table.columns[i];
+            let cells = rows.iter().map(move |r| &r[i]);
             let param: Box<dyn ToSql + Sync + Send> = match c.ty {
                 ColType::Text | ColType::Jsonb => Box::new(
                     cells
@@ -236,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_retires_absent_rows_and_rewrites_only_changed_ones() {
-        let sql = statement(table("matchups"), true);
+        let sql = statement(table("matchups"), Part::Whole);
         assert!(
             sql.starts_with("WITH u AS (SELECT * FROM UNNEST($1::"),
             "{sql}"
@@ -259,13 +325,13 @@ mod tests {
 
     #[test]
     fn members_who_left_are_flagged_not_deleted_and_an_empty_snapshot_only_retires() {
-        let sql = statement(table("league_users"), true);
+        let sql = statement(table("league_users"), Part::Whole);
         assert!(
             sql.contains("UPDATE league_users AS d SET in_league = false WHERE d.in_league"),
             "{sql}"
         );
         assert!(!sql.contains("DELETE"), "{sql}");
-        let empty = statement(table("matchups"), false);
+        let empty = statement(table("matchups"), Part::RetireOnly);
         assert_eq!(
             empty,
             "DELETE FROM matchups AS d WHERE true AND d.league_id = $1 AND d.week = $2"
@@ -274,8 +340,33 @@ mod tests {
 
     #[test]
     fn series_samples_are_only_ever_inserted() {
-        let sql = statement(table("matchup_score_history"), true);
+        let sql = statement(table("matchup_score_history"), Part::Whole);
         assert!(sql.ends_with("DO NOTHING"), "{sql}");
         assert!(!sql.contains("retired"), "{sql}");
+    }
+
+    #[test]
+    fn a_sliced_snapshot_retires_by_its_keys_then_upserts_slices_without_owner() {
+        let players = table("players");
+        let retire = statement(players, Part::RetireByKeys);
+        assert_eq!(
+            retire,
+            "WITH u AS (SELECT * FROM UNNEST($1::text[]) AS u(player_id)) \
+             DELETE FROM players AS d WHERE true AND d.sport = $2 \
+             AND NOT EXISTS (SELECT 1 FROM u WHERE d.player_id = u.player_id)"
+        );
+        let upsert = statement(players, Part::UpsertOnly);
+        assert!(
+            upsert.starts_with("WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[]"),
+            "{upsert}"
+        );
+        assert!(
+            !upsert.contains("retired") && !upsert.contains("d.sport"),
+            "{upsert}"
+        );
+        assert!(
+            upsert.contains("ON CONFLICT (player_id) DO UPDATE SET"),
+            "{upsert}"
+        );
     }
 }

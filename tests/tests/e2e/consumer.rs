@@ -459,3 +459,74 @@ async fn a_nul_in_user_text_is_stored_not_dead_lettered() {
     assert_eq!(members, 3);
     drop(consumer);
 }
+
+/// A full-size players snapshot is written in slices; a newer one with fewer
+/// players and one changed name leaves exactly its own rows, changed as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_players_snapshot_is_written_in_slices_and_replaced_exactly() {
+    let env = TestEnv::new("players_big").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let mut config = sleeper_sim::SimConfig {
+        speed: 0.0,
+        ..sleeper_sim::SimConfig::default()
+    };
+    config.generate.leagues = 1;
+    config.generate.players = 5000;
+    let sim = sleeper_sim::start(config).await.expect("simulator");
+    let body = sim.body("/v1/players/nfl").expect("players body");
+    sim.shutdown().await;
+    let mut players: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&body).expect("players json");
+    let first_count = players.len();
+    assert!(first_count >= 5000, "{first_count} players");
+    let envelope = |body: &[u8]| {
+        sleeper_tests::harness::events::envelope(
+            sleeper_shared::Kind::Players,
+            "players/nfl",
+            None,
+            body,
+        )
+    };
+    let mut r = env.redis().await;
+    append(&mut r, &env.stream_key, &envelope(&body)).await;
+    // The newer snapshot: 1000 players gone, one renamed.
+    let gone: Vec<String> = players.keys().take(1000).cloned().collect();
+    for id in &gone {
+        players.remove(id);
+    }
+    let renamed = players.keys().nth(10).cloned().expect("a player");
+    players[&renamed]["first_name"] = "Renamed".into();
+    let second = serde_json::to_vec(&players).expect("json");
+    append(&mut r, &env.stream_key, &envelope(&second)).await;
+
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 0);
+    let pg = env.pg().await;
+    let count: i64 = pg
+        .query_one("SELECT count(*) FROM sleeper.players", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count as usize, first_count - 1000);
+    let name: String = pg
+        .query_one(
+            "SELECT first_name FROM sleeper.players WHERE player_id = $1",
+            &[&renamed],
+        )
+        .await
+        .expect("renamed player")
+        .get(0);
+    assert_eq!(name, "Renamed");
+    let gone_left: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM sleeper.players WHERE player_id = ANY($1)",
+            &[&gone],
+        )
+        .await
+        .expect("gone")
+        .get(0);
+    assert_eq!(gone_left, 0);
+    drop(consumer);
+}
