@@ -15,51 +15,69 @@ use tokio_postgres::Transaction;
 use crate::pg_text;
 use crate::project::{Col, ColType, Mode, Table, TableRows, Val};
 
-/// Write one table's rows of one event, according to its [`Mode`], in one
-/// statement and one round trip. Returns the rows the event carried (each
-/// now current in the table), unchanged ones included.
+/// Write one table's rows of one event, according to its [`Mode`]. Returns
+/// the rows the event carried (each now current in the table).
 ///
-/// Rows whose content did not change are left alone (`ON CONFLICT … DO
-/// UPDATE … WHERE … IS DISTINCT FROM`): a live matchups snapshot differs
-/// from the previous one in a few players' points, and rewriting all of its
-/// rows would cost a dead tuple and an entry in every index per row.
+/// `Replace`: delete the owner's rows and insert the snapshot's, the two
+/// statements pipelined (one round trip). An upsert that skips unchanged
+/// rows (`ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM`) was measured
+/// slower here — it locks every conflicting row, changed or not: 157 vs 250
+/// events/s in `scripts/bench.sh --quick`. `KeepAbsent` (league members,
+/// a few rows) retires the absent rows and upserts the rest in one
+/// statement; `Series` inserts if absent.
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {
     let table = rows.table;
     let all: Vec<usize> = (0..table.columns.len()).collect();
+    let retire_all = || {
+        run(
+            tx,
+            statement(table, Part::RetireOnly),
+            Vec::new(),
+            &rows.owner,
+        )
+    };
     if rows.rows.is_empty() {
         if table.mode != Mode::Series {
-            run(
-                tx,
-                &statement(table, Part::RetireOnly),
-                Vec::new(),
-                &rows.owner,
-            )
-            .await?;
+            retire_all().await?;
         }
         return Ok(0);
     }
-    if rows.rows.len() <= CHUNK_ROWS {
-        let params = column_params(table, &all, &rows.rows);
-        run(tx, &statement(table, Part::Whole), params, &rows.owner).await?;
-    } else {
-        // A big snapshot (players: ~15 000 rows) in slices, so the column
-        // arrays and the encoded message exist for one slice at a time; the
-        // retiring needs every key, but only the keys.
-        if table.mode != Mode::Series {
-            let keys = key_columns(table);
-            let params = column_params(table, &keys, &rows.rows);
+    let mut chunks = rows.rows.chunks(CHUNK_ROWS);
+    let insert = |chunk: &[Vec<Val>]| {
+        run(
+            tx,
+            statement(table, Part::UpsertOnly),
+            column_params(table, &all, chunk),
+            &[],
+        )
+    };
+    match table.mode {
+        Mode::Replace => {
+            // Big snapshots (players: ~15 000 rows) go in slices, so the
+            // column arrays and the encoded message exist one slice at a time.
+            let first = chunks.next().unwrap_or_default();
+            tokio::try_join!(retire_all(), insert(first))?;
+        }
+        Mode::KeepAbsent { .. } if rows.rows.len() <= CHUNK_ROWS => {
+            let params = column_params(table, &all, &rows.rows);
+            run(tx, statement(table, Part::Whole), params, &rows.owner).await?;
+            return Ok(rows.rows.len() as u64);
+        }
+        Mode::KeepAbsent { .. } => {
+            // Retiring needs every key, but only the keys.
+            let params = column_params(table, &key_columns(table), &rows.rows);
             run(
                 tx,
-                &statement(table, Part::RetireByKeys),
+                statement(table, Part::RetireByKeys),
                 params,
                 &rows.owner,
             )
             .await?;
         }
-        for chunk in rows.rows.chunks(CHUNK_ROWS) {
-            let params = column_params(table, &all, chunk);
-            run(tx, &statement(table, Part::UpsertOnly), params, &[]).await?;
-        }
+        Mode::Series => {}
+    }
+    for chunk in chunks {
+        insert(chunk).await?;
     }
     Ok(rows.rows.len() as u64)
 }
@@ -76,14 +94,16 @@ enum Part {
     RetireOnly,
     /// Stage the key columns only; retire the owner's rows not among them.
     RetireByKeys,
-    /// Stage every column; upsert, retiring nothing (no owner parameters).
+    /// Stage every column and write them, retiring nothing (no owner
+    /// parameters): a plain insert for `Replace` (its owner's rows were just
+    /// deleted), an upsert otherwise.
     UpsertOnly,
 }
 
 /// Bind the staged column arrays, then the owner's values, and execute.
 async fn run(
     tx: &Transaction<'_>,
-    sql: &str,
+    sql: String,
     mut params: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
     owner: &[Val],
 ) -> Result<(), tokio_postgres::Error> {
@@ -92,7 +112,7 @@ async fn run(
         .iter()
         .map(|(p, t)| (p.as_ref() as &(dyn ToSql + Sync), t.clone()))
         .collect();
-    tx.query_typed(sql, &refs).await?;
+    tx.query_typed(&sql, &refs).await?;
     Ok(())
 }
 
@@ -179,12 +199,16 @@ fn statement(table: &Table, part: Part) -> String {
     let cells: Vec<String> = staged.iter().map(cell).collect();
     let _ = write!(
         sql,
-        "INSERT INTO {} AS t ({}) SELECT {} FROM u ON CONFLICT ({}) ",
+        "INSERT INTO {} AS t ({}) SELECT {} FROM u",
         table.name,
         names.join(", "),
         cells.join(", "),
-        table.key.join(", ")
     );
+    if table.mode == Mode::Replace && part == Part::UpsertOnly {
+        // The owner's rows were deleted just before: nothing to conflict with.
+        return sql;
+    }
+    let _ = write!(sql, " ON CONFLICT ({}) ", table.key.join(", "));
     let rest: Vec<&str> = names
         .iter()
         .copied()
@@ -301,26 +325,39 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_retires_absent_rows_and_rewrites_only_changed_ones() {
-        let sql = statement(table("matchups"), Part::Whole);
+    fn a_replaced_snapshot_is_a_delete_of_its_owner_and_a_plain_insert() {
+        let delete = statement(table("matchups"), Part::RetireOnly);
+        assert_eq!(
+            delete,
+            "DELETE FROM matchups AS d WHERE true AND d.league_id = $1 AND d.week = $2"
+        );
+        let insert = statement(table("matchups"), Part::UpsertOnly);
         assert!(
-            sql.starts_with("WITH u AS (SELECT * FROM UNNEST($1::"),
-            "{sql}"
+            insert.starts_with("WITH u AS (SELECT * FROM UNNEST($1::"),
+            "{insert}"
         );
         assert!(
-            sql.contains("retired AS (DELETE FROM matchups AS d WHERE true AND d.league_id = $"),
-            "{sql}"
+            insert.contains("INSERT INTO matchups AS t (league_id, week, roster_id"),
+            "{insert}"
         );
-        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.week = u.week AND d.roster_id = u.roster_id)"), "{sql}");
         assert!(
-            sql.contains("ON CONFLICT (league_id, week, roster_id) DO UPDATE SET"),
+            !insert.contains("ON CONFLICT") && !insert.contains("retired"),
+            "{insert}"
+        );
+    }
+
+    #[test]
+    fn members_retire_when_absent_and_are_rewritten_only_when_changed() {
+        let sql = statement(table("league_users"), Part::Whole);
+        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.user_id = u.user_id)"), "{sql}");
+        assert!(
+            sql.contains("ON CONFLICT (league_id, user_id) DO UPDATE SET"),
             "{sql}"
         );
         assert!(sql.contains("IS DISTINCT FROM (EXCLUDED."), "{sql}");
         // Owner parameters follow the column arrays.
-        let n = table("matchups").columns.len();
+        let n = table("league_users").columns.len();
         assert!(sql.contains(&format!("d.league_id = ${}", n + 1)), "{sql}");
-        assert!(sql.contains(&format!("d.week = ${}", n + 2)), "{sql}");
     }
 
     #[test]
@@ -346,26 +383,22 @@ mod tests {
     }
 
     #[test]
-    fn a_sliced_snapshot_retires_by_its_keys_then_upserts_slices_without_owner() {
-        let players = table("players");
-        let retire = statement(players, Part::RetireByKeys);
+    fn a_sliced_keep_absent_snapshot_retires_by_its_keys_then_upserts_without_owner() {
+        let users = table("league_users");
+        let retire = statement(users, Part::RetireByKeys);
         assert_eq!(
             retire,
-            "WITH u AS (SELECT * FROM UNNEST($1::text[]) AS u(player_id)) \
-             DELETE FROM players AS d WHERE true AND d.sport = $2 \
-             AND NOT EXISTS (SELECT 1 FROM u WHERE d.player_id = u.player_id)"
+            "WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[]) AS u(league_id, user_id)) \
+             UPDATE league_users AS d SET in_league = false WHERE d.in_league AND d.league_id = $3 \
+             AND NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.user_id = u.user_id)"
         );
-        let upsert = statement(players, Part::UpsertOnly);
+        let upsert = statement(users, Part::UpsertOnly);
         assert!(
-            upsert.starts_with("WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[]"),
+            !upsert.contains("retired") && !upsert.contains("d.league_id"),
             "{upsert}"
         );
         assert!(
-            !upsert.contains("retired") && !upsert.contains("d.sport"),
-            "{upsert}"
-        );
-        assert!(
-            upsert.contains("ON CONFLICT (player_id) DO UPDATE SET"),
+            upsert.contains("ON CONFLICT (league_id, user_id) DO UPDATE SET"),
             "{upsert}"
         );
     }
