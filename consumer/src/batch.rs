@@ -1,18 +1,22 @@
-//! One batch, one transaction: archive → lock scopes → per event (savepoint →
-//! guard → write) → commit. Acking is the caller's, after this returns `Ok`.
+//! One batch, one transaction: archive → lock scopes → apply → commit.
+//! Acking is the caller's, after this returns `Ok`.
 //!
 //! The protocol (ARCHITECTURE.md, "The transaction protocol"):
 //! 1. Entries delivered more than `max_deliveries` times are dead-lettered
-//!    unread; the rest are decoded (undecodable ones are dead-lettered).
+//!    unread; the rest are decoded (undecodable ones are dead-lettered) and
+//!    projected (a payload of the wrong shape is dead-lettered).
 //! 2. Everything is archived, insert-if-absent, before any savepoint.
 //! 3. The scopes of the batch are locked in sorted order (no deadlocks
 //!    between consumers), under the shared projection lock that `rebuild`'s
 //!    swap takes exclusively.
-//! 4. Each event runs under its own SAVEPOINT: the guard skips a snapshot not
-//!    newer than the scope's applied version; series samples are written
-//!    either way. A data error (SQLSTATE classes 22, 23) rolls back that event
-//!    only, and it is dead-lettered; any other error fails the whole batch as
-//!    transient — it is retried from memory, never re-read, never dead-lettered.
+//! 4. The batch is applied as a whole (`coalesce`: the newest snapshot per
+//!    scope, each table written once) under one savepoint. If Postgres
+//!    rejects any of it, that savepoint is rolled back and each event runs
+//!    under its own: the guard skips a snapshot not newer than the scope's
+//!    applied version; series samples are written either way. A data error
+//!    (SQLSTATE classes 22, 23) rolls back that event only, and it is
+//!    dead-lettered; any other error fails the whole batch as transient — it
+//!    is retried from memory, never re-read, never dead-lettered.
 
 use std::collections::BTreeSet;
 
@@ -24,7 +28,8 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Transaction};
 
 use crate::archive::{archive, Archived};
-use crate::project::{project, Projection};
+use crate::coalesce;
+use crate::project::{project, PayloadShape, Projection};
 use crate::read::Entry;
 use crate::stream_id::StreamId;
 use crate::write;
@@ -117,20 +122,69 @@ pub async fn apply(
         .map(|e| e.scope.as_str())
         .collect();
     lock_scopes(&tx, &scopes).await?;
+    // Projections are pure: computed once, used by either path.
+    let projected: Vec<Option<Result<Projection, PayloadShape>>> = decoded
+        .iter()
+        .map(|d| d.env.as_ref().ok().map(|env| project(d.id, env)))
+        .collect();
+    let events: Vec<coalesce::Event<'_>> = decoded
+        .iter()
+        .zip(&projected)
+        .filter_map(|(d, p)| match (&d.env, p) {
+            (Ok(env), Some(Ok(projection))) => Some(coalesce::Event {
+                id: d.id,
+                env,
+                projection,
+            }),
+            _ => None,
+        })
+        .collect();
+    let fast = {
+        let sp = tx.savepoint("batch").await?;
+        match coalesce::apply(&sp, &events).await {
+            Ok(applied) => {
+                sp.commit().await?;
+                Some(applied)
+            }
+            Err(e) => {
+                // A rejected statement (or anything else): none of the fast
+                // path stays, and the event-by-event path below finds and
+                // classifies the culprit. If even the rollback fails, the
+                // connection is gone: the batch is transient.
+                sp.rollback().await?;
+                tracing::debug!(error = %e, "batch not applicable as a whole; applying event by event");
+                None
+            }
+        }
+    };
+    let mut fast = fast.map(Vec::into_iter);
     let mut outcome = BatchOutcome::default();
-    for d in &decoded {
-        let disposition = match &d.env {
-            Err((code, reason)) => Disposition::Dead {
+    for (d, p) in decoded.iter().zip(&projected) {
+        let disposition = match (&d.env, p) {
+            (Err((code, reason)), _) => Disposition::Dead {
                 kind: kind_hint(d.entry),
                 code,
                 reason: reason.clone(),
             },
-            Ok(env) => apply_event(&mut tx, d.id, env, Guard::Newer).await?,
+            (Ok(env), Some(Err(shape))) => shape_error(env, shape),
+            (Ok(env), Some(Ok(projection))) => match fast.as_mut().and_then(Iterator::next) {
+                Some(applied) => applied,
+                None => apply_projected(&mut tx, d.id, env, projection, Guard::Newer).await?,
+            },
+            (Ok(env), None) => apply_event(&mut tx, d.id, env, Guard::Newer).await?,
         };
         outcome.entries.push((d.entry.id.clone(), disposition));
     }
     tx.commit().await?;
     Ok(outcome)
+}
+
+fn shape_error(env: &Envelope, e: &PayloadShape) -> Disposition {
+    Disposition::Dead {
+        kind: Some(env.kind),
+        code: "payload_shape",
+        reason: e.to_string(),
+    }
 }
 
 fn kind_hint(entry: &Entry) -> Option<Kind> {
@@ -246,13 +300,7 @@ pub async fn apply_event(
 ) -> Result<Disposition, tokio_postgres::Error> {
     let projection = match project(id, env) {
         Ok(p) => p,
-        Err(e) => {
-            return Ok(Disposition::Dead {
-                kind: Some(env.kind),
-                code: "payload_shape",
-                reason: e.to_string(),
-            })
-        }
+        Err(e) => return Ok(shape_error(env, &e)),
     };
     apply_projected(tx, id, env, &projection, guard).await
 }

@@ -6,7 +6,8 @@
 //!
 //! - `config`    — settings from the environment
 //! - `read`      — XREADGROUP (own pending first), XAUTOCLAIM, delivery counts
-//! - `batch`     — one transaction per batch: archive, lock, savepoint, guard, write
+//! - `batch`     — one transaction per batch: archive, lock, then coalesced or event by event
+//! - `coalesce`  — a batch's newest snapshot per scope, every table written once (the fast path)
 //! - `project`   — one module per event kind, each a pure `event → rows`
 //! - `write`     — the generic, column-wise row writer
 //! - `archive`   — `pipeline.event_log`, insert-if-absent
@@ -25,6 +26,7 @@ pub mod ack;
 pub mod app;
 pub mod archive;
 pub mod batch;
+pub mod coalesce;
 pub mod config;
 pub mod dlq;
 pub mod metrics;

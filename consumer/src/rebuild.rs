@@ -25,7 +25,6 @@
 //! lock, so a consumer started meanwhile counts too).
 //! Undecodable archive rows are skipped (they are in the DLQ).
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use redis::aio::ConnectionManager;
@@ -35,7 +34,8 @@ use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use crate::batch::{self, decode_envelope, is_data_error, Guard, PROJECTION_LOCK};
 use crate::migrate::{self, quote_ident, MigrateError, PROJECTION_SCHEMA};
-use crate::project::{project, Mode, Projection, Table, TableRows, Val, PROJECTION_VERSION};
+use crate::project::kept::{needs_history, KeptRows};
+use crate::project::{project, Projection, TableRows, PROJECTION_VERSION};
 use crate::registry;
 use crate::stream_id::StreamId;
 use crate::write;
@@ -399,14 +399,6 @@ async fn older(
     Ok((out, last))
 }
 
-/// Whether a projection needs the scope's older events too.
-pub(crate) fn needs_history(p: &Projection) -> bool {
-    !p.series.is_empty()
-        || p.snapshot
-            .iter()
-            .any(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
-}
-
 /// Compact one scope into the shadow.
 async fn build_scope(
     snap: &Transaction<'_>,
@@ -471,82 +463,6 @@ async fn build_scope(
                 // Its history is recomputed from the next candidate down.
             }
             Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Rows of `KeepAbsent` tables seen in older events but absent from the
-/// newest: kept with their last-seen values and the flag false — what
-/// applying every event in order leaves behind.
-pub(crate) struct KeptRows {
-    /// Per KeepAbsent table of the newest projection: keys seen, rows to add.
-    tables: Vec<KeptTable>,
-}
-
-/// A table's keys seen so far and the absent rows to add.
-type KeptTable = (&'static Table, HashSet<String>, Vec<Vec<Val>>);
-
-fn key_of(t: &TableRows, row: &[Val]) -> String {
-    t.table
-        .key
-        .iter()
-        .filter_map(|k| t.table.columns.iter().position(|c| c.name == *k))
-        .map(|i| format!("{:?}", row.get(i)))
-        .collect::<Vec<_>>()
-        .join("\u{1}")
-}
-
-impl KeptRows {
-    pub(crate) fn new(newest: &Projection) -> Self {
-        let tables = newest
-            .snapshot
-            .iter()
-            .filter(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
-            .map(|t| {
-                let keys = t.rows.iter().map(|r| key_of(t, r)).collect();
-                (t.table, keys, Vec::new())
-            })
-            .collect();
-        Self { tables }
-    }
-
-    /// Merge an older event (called newest to oldest: the first row seen per key wins).
-    pub(crate) fn merge(&mut self, older: &Projection) {
-        for t in &older.snapshot {
-            let Mode::KeepAbsent { flag } = t.table.mode else {
-                continue;
-            };
-            let Some(flag_idx) = t.table.columns.iter().position(|c| c.name == flag) else {
-                continue;
-            };
-            let Some((_, keys, extra)) = self
-                .tables
-                .iter_mut()
-                .find(|(table, _, _)| std::ptr::eq(*table, t.table))
-            else {
-                continue;
-            };
-            for r in &t.rows {
-                if keys.insert(key_of(t, r)) {
-                    let mut row = r.clone();
-                    if let Some(cell) = row.get_mut(flag_idx) {
-                        *cell = Val::Bool(Some(false));
-                    }
-                    extra.push(row);
-                }
-            }
-        }
-    }
-
-    pub(crate) fn finish(self, newest: &mut Projection) {
-        for (table, _, extra) in self.tables {
-            if let Some(t) = newest
-                .snapshot
-                .iter_mut()
-                .find(|t| std::ptr::eq(t.table, table))
-            {
-                t.rows.extend(extra);
-            }
         }
     }
 }

@@ -24,7 +24,7 @@ use tokio_postgres::Client;
 
 use crate::batch::{self, decode_envelope, is_data_error, Disposition, Guard, PROJECTION_LOCK};
 use crate::project::project;
-use crate::rebuild::{needs_history, KeptRows};
+use crate::project::kept::{needs_history, KeptRows};
 use crate::stream_id::StreamId;
 use crate::write;
 

@@ -1,8 +1,8 @@
-//! Applying a projection's rows to Postgres — the one generic write step.
+//! Applying projected rows to Postgres — the one generic write step.
 //!
-//! Rows go in column-wise: one `WITH u AS (… UNNEST($1::t[], …)) … INSERT`
-//! per table and event, sent with its parameter types (no separate prepare),
-//! so a 200-row snapshot is one round trip. Table and
+//! Rows go in column-wise: each statement binds whole columns as arrays and
+//! reads them through `UNNEST`, sent with its parameter types (no separate
+//! prepare), so a table's rows of a whole batch are one statement. Table and
 //! column names come from static [`Table`] definitions, never from data;
 //! every value is a bound parameter.
 
@@ -15,99 +15,89 @@ use tokio_postgres::Transaction;
 use crate::pg_text;
 use crate::project::{Col, ColType, Mode, Table, TableRows, Val};
 
-/// Write one table's rows of one event, according to its [`Mode`]. Returns
-/// the rows the event carried (each now current in the table).
-///
-/// `Replace`: delete the owner's rows and insert the snapshot's, the two
-/// statements pipelined (one round trip). An upsert that skips unchanged
-/// rows (`ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM`) was measured
-/// slower here — it locks every conflicting row, changed or not: 157 vs 250
-/// events/s in `scripts/bench.sh --quick`. `KeepAbsent` (league members,
-/// a few rows) retires the absent rows and upserts the rest in one
-/// statement; `Series` inserts if absent.
+/// Write one table's rows of one event (see [`apply_all`]).
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {
-    let table = rows.table;
+    apply_all(tx, rows.table, &[rows]).await
+}
+
+/// Write one table's rows of several events at once, according to its
+/// [`Mode`]; each set is one owner's whole snapshot (at most one set per
+/// owner — a batch's newest snapshot of each scope) or series samples.
+/// Returns the rows the sets carried (each now current in the table).
+///
+/// `Replace`: one delete of every owner's rows and a plain insert, the two
+/// pipelined (one round trip). An upsert that skips unchanged rows
+/// (`ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM`) was measured
+/// slower here — it locks every conflicting row, changed or not: 157 vs 250
+/// events/s in `scripts/bench.sh --quick`. `KeepAbsent` (league members)
+/// retires the owners' rows absent from the sets and upserts the rest;
+/// `Series` inserts if absent. More than [`CHUNK_ROWS`] rows (players:
+/// ~15 000) go in slices, so the column arrays and the encoded message exist
+/// one slice at a time.
+pub async fn apply_all(
+    tx: &Transaction<'_>,
+    table: &'static Table,
+    sets: &[&TableRows],
+) -> Result<u64, tokio_postgres::Error> {
+    debug_assert!(sets.iter().all(|s| std::ptr::eq(s.table, table)));
+    let rows: Vec<&[Val]> = sets
+        .iter()
+        .flat_map(|s| s.rows.iter().map(Vec::as_slice))
+        .collect();
     let all: Vec<usize> = (0..table.columns.len()).collect();
-    let retire_all = || {
+    let insert = |chunk: &[&[Val]]| {
         run(
             tx,
-            statement(table, Part::RetireOnly),
-            Vec::new(),
-            &rows.owner,
-        )
-    };
-    if rows.rows.is_empty() {
-        if table.mode != Mode::Series {
-            retire_all().await?;
-        }
-        return Ok(0);
-    }
-    let mut chunks = rows.rows.chunks(CHUNK_ROWS);
-    let insert = |chunk: &[Vec<Val>]| {
-        run(
-            tx,
-            statement(table, Part::UpsertOnly),
+            statement(table, Part::Insert),
             column_params(table, &all, chunk),
-            &[],
         )
     };
-    match table.mode {
-        Mode::Replace => {
-            // Big snapshots (players: ~15 000 rows) go in slices, so the
-            // column arrays and the encoded message exist one slice at a time.
-            let first = chunks.next().unwrap_or_default();
-            tokio::try_join!(retire_all(), insert(first))?;
+    let retire = (table.mode != Mode::Series && !sets.is_empty()).then(|| {
+        let mut params = match table.mode {
+            // Retiring the absent needs every key, but only the keys.
+            Mode::KeepAbsent { .. } => column_params(table, &key_columns(table), &rows),
+            _ => Vec::new(),
+        };
+        params.extend(owner_params(table, sets));
+        run(tx, statement(table, Part::Retire), params)
+    });
+    let mut chunks = rows.chunks(CHUNK_ROWS);
+    match (retire, chunks.next()) {
+        (Some(retire), Some(first)) => {
+            tokio::try_join!(retire, insert(first))?;
         }
-        Mode::KeepAbsent { .. } if rows.rows.len() <= CHUNK_ROWS => {
-            let params = column_params(table, &all, &rows.rows);
-            run(tx, statement(table, Part::Whole), params, &rows.owner).await?;
-            return Ok(rows.rows.len() as u64);
-        }
-        Mode::KeepAbsent { .. } => {
-            // Retiring needs every key, but only the keys.
-            let params = column_params(table, &key_columns(table), &rows.rows);
-            run(
-                tx,
-                statement(table, Part::RetireByKeys),
-                params,
-                &rows.owner,
-            )
-            .await?;
-        }
-        Mode::Series => {}
+        (Some(retire), None) => retire.await?,
+        (None, Some(first)) => insert(first).await?,
+        (None, None) => {}
     }
     for chunk in chunks {
         insert(chunk).await?;
     }
-    Ok(rows.rows.len() as u64)
+    Ok(rows.len() as u64)
 }
 
-/// Above this many rows a table's rows of one event go in slices.
+/// Above this many rows a table's rows go in slices.
 const CHUNK_ROWS: usize = 2000;
 
-/// Which part of a snapshot's write one statement does.
+/// Which part of a table's write one statement does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
-    /// Stage every column; retire the owner's absent rows; upsert.
-    Whole,
-    /// No rows: retire every row of the owner.
-    RetireOnly,
-    /// Stage the key columns only; retire the owner's rows not among them.
-    RetireByKeys,
-    /// Stage every column and write them, retiring nothing (no owner
-    /// parameters): a plain insert for `Replace` (its owner's rows were just
-    /// deleted), an upsert otherwise.
-    UpsertOnly,
+    /// Remove (`Replace`) or flag (`KeepAbsent`) the owners' rows that are
+    /// not among the new ones. Binds the key columns (`KeepAbsent` only),
+    /// then one array per owner column.
+    Retire,
+    /// Write the rows, binding every column: a plain insert for `Replace`
+    /// (the owners' rows were just deleted), an upsert for `KeepAbsent`,
+    /// insert-if-absent for `Series`.
+    Insert,
 }
 
-/// Bind the staged column arrays, then the owner's values, and execute.
+/// Execute `sql` with its array parameters.
 async fn run(
     tx: &Transaction<'_>,
     sql: String,
-    mut params: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
-    owner: &[Val],
+    params: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
 ) -> Result<(), tokio_postgres::Error> {
-    params.extend(owner.iter().map(scalar_param));
     let refs: Vec<(&(dyn ToSql + Sync), Type)> = params
         .iter()
         .map(|(p, t)| (p.as_ref() as &(dyn ToSql + Sync), t.clone()))
@@ -125,87 +115,107 @@ fn key_columns(table: &Table) -> Vec<usize> {
         .collect()
 }
 
-/// How a staged column (`u.<name>`, bound as an array) becomes a cell.
-fn cell(c: &Col) -> String {
+/// The owner's columns, in owner order.
+fn owner_columns(table: &Table) -> Vec<Col> {
+    table
+        .owner
+        .iter()
+        .filter_map(|o| table.columns.iter().find(|c| c.name == *o).copied())
+        .collect()
+}
+
+/// How a staged column (`<alias>.<name>`, bound as an array) becomes a cell.
+fn cell(alias: &str, c: &Col) -> String {
     match c.ty {
-        ColType::Jsonb => format!("u.{}::jsonb", c.name),
-        ColType::Timestamptz => format!("to_timestamp(u.{}::float8 / 1000.0)", c.name),
-        _ => format!("u.{}", c.name),
+        ColType::Jsonb => format!("{alias}.{}::jsonb", c.name),
+        ColType::Timestamptz => format!("to_timestamp({alias}.{}::float8 / 1000.0)", c.name),
+        _ => format!("{alias}.{}", c.name),
     }
 }
 
-/// The statement for one [`Part`] of a table's write. Staged columns are
-/// bound as arrays (`$1…`) and read through `u`; the owner's values follow.
+/// `UNNEST($first::t[], …) AS alias(names…)` over `cols`, parameters
+/// numbered from `first`.
+fn unnest(cols: &[Col], first: usize, alias: &str) -> String {
+    let arrays: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("${}::{}", first + i, c.ty.array_type().name()))
+        .collect();
+    let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+    format!(
+        "UNNEST({}) AS {alias}({})",
+        arrays.join(", "),
+        names.join(", ")
+    )
+}
+
+/// The statement for one [`Part`] of a table's write.
 fn statement(table: &Table, part: Part) -> String {
-    let staged: Vec<Col> = match part {
-        Part::Whole | Part::UpsertOnly => table.columns.to_vec(),
-        Part::RetireByKeys => key_columns(table)
+    match part {
+        Part::Retire => retire_statement(table),
+        Part::Insert => insert_statement(table),
+    }
+}
+
+fn retire_statement(table: &Table) -> String {
+    let keys: Vec<Col> = match table.mode {
+        Mode::KeepAbsent { .. } => key_columns(table)
             .into_iter()
             .map(|i| table.columns[i])
             .collect(),
-        Part::RetireOnly => Vec::new(),
+        _ => Vec::new(),
     };
-    let mut owner = String::new();
-    for (i, c) in table.owner.iter().enumerate() {
-        let _ = write!(owner, " AND d.{c} = ${}", staged.len() + i + 1);
+    let owner = owner_columns(table);
+    let mut sql = String::new();
+    if !keys.is_empty() {
+        let _ = write!(sql, "WITH u AS (SELECT * FROM {}) ", unnest(&keys, 1, "u"));
     }
-    let absent = if staged.is_empty() {
-        String::new()
-    } else {
-        let same_key: Vec<String> = key_columns(table)
-            .into_iter()
-            .map(|i| table.columns[i])
-            .map(|k| format!("d.{} = {}", k.name, cell(&k)))
+    let owners = (!owner.is_empty()).then(|| unnest(&owner, keys.len() + 1, "o"));
+    let mut conds: Vec<String> = Vec::new();
+    match (table.mode, &owners) {
+        (Mode::KeepAbsent { flag }, owners) => {
+            let _ = write!(sql, "UPDATE {} AS d SET {flag} = false", table.name);
+            if let Some(o) = owners {
+                let _ = write!(sql, " FROM {o}");
+            }
+            conds.push(format!("d.{flag}"));
+        }
+        (_, Some(o)) => {
+            let _ = write!(sql, "DELETE FROM {} AS d USING {o}", table.name);
+        }
+        (_, None) => {
+            let _ = write!(sql, "DELETE FROM {} AS d", table.name);
+        }
+    }
+    conds.extend(owner.iter().map(|c| format!("d.{0} = o.{0}", c.name)));
+    if !keys.is_empty() {
+        let same_key: Vec<String> = keys
+            .iter()
+            .map(|k| format!("d.{} = {}", k.name, cell("u", k)))
             .collect();
-        format!(
-            " AND NOT EXISTS (SELECT 1 FROM u WHERE {})",
+        conds.push(format!(
+            "NOT EXISTS (SELECT 1 FROM u WHERE {})",
             same_key.join(" AND ")
-        )
-    };
-    let retire = match (part, table.mode) {
-        (Part::UpsertOnly, _) | (_, Mode::Series) => None,
-        (_, Mode::Replace) => Some(format!(
-            "DELETE FROM {} AS d WHERE true{owner}{absent}",
-            table.name
-        )),
-        (_, Mode::KeepAbsent { flag }) => Some(format!(
-            "UPDATE {} AS d SET {flag} = false WHERE d.{flag}{owner}{absent}",
-            table.name
-        )),
-    };
-    let names: Vec<&str> = staged.iter().map(|c| c.name).collect();
-    let arrays: Vec<String> = staged
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("${}::{}", i + 1, c.ty.array_type()))
-        .collect();
-    let mut sql = if staged.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "WITH u AS (SELECT * FROM UNNEST({}) AS u({})) ",
-            arrays.join(", "),
-            names.join(", ")
-        )
-    };
-    if matches!(part, Part::RetireOnly | Part::RetireByKeys) {
-        sql.push_str(&retire.unwrap_or_default());
-        return sql;
+        ));
     }
-    if let Some(retire) = retire {
-        sql.truncate(sql.len() - 1);
-        let _ = write!(sql, ", retired AS ({retire}) ");
+    if !conds.is_empty() {
+        let _ = write!(sql, " WHERE {}", conds.join(" AND "));
     }
-    let cells: Vec<String> = staged.iter().map(cell).collect();
-    let _ = write!(
-        sql,
-        "INSERT INTO {} AS t ({}) SELECT {} FROM u",
+    sql
+}
+
+fn insert_statement(table: &Table) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+    let cells: Vec<String> = table.columns.iter().map(|c| cell("u", c)).collect();
+    let mut sql = format!(
+        "INSERT INTO {} AS t ({}) SELECT {} FROM {}",
         table.name,
         names.join(", "),
         cells.join(", "),
+        unnest(table.columns, 1, "u"),
     );
-    if table.mode == Mode::Replace && part == Part::UpsertOnly {
-        // The owner's rows were deleted just before: nothing to conflict with.
+    if table.mode == Mode::Replace {
+        // The owners' rows were deleted just before: nothing to conflict with.
         return sql;
     }
     let _ = write!(sql, " ON CONFLICT ({}) ", table.key.join(", "));
@@ -231,84 +241,69 @@ fn statement(table: &Table, part: Part) -> String {
     sql
 }
 
-/// An owner value, with the type it is bound as.
-fn scalar_param(v: &Val) -> (Box<dyn ToSql + Sync + Send>, Type) {
-    match v.clone() {
-        Val::Text(x) => (
-            Box::new(x.map(|s| pg_text::text(&s).into_owned())),
-            Type::TEXT,
-        ),
-        Val::Jsonb(x) => (
-            Box::new(x.map(|s| pg_text::jsonb(&s).into_owned())),
-            Type::TEXT,
-        ),
-        Val::Int(x) => (Box::new(x), Type::INT4),
-        Val::BigInt(x) | Val::Timestamptz(x) => (Box::new(x), Type::INT8),
-        Val::Numeric(x) => (Box::new(x), Type::NUMERIC),
-        Val::Bool(x) => (Box::new(x), Type::BOOL),
-    }
-}
-
-/// One array parameter per chosen column (indexes into `table.columns`),
-/// with the array type it is bound as.
+/// One array parameter per chosen column (indexes into `table.columns`).
 fn column_params(
     table: &Table,
     columns: &[usize],
-    rows: &[Vec<Val>],
+    rows: &[&[Val]],
 ) -> Vec<(Box<dyn ToSql + Sync + Send>, Type)> {
     columns
         .iter()
-        .map(|&i| {
-            let c = &table.columns[i];
-            let cells = rows.iter().map(move |r| &r[i]);
-            let param: Box<dyn ToSql + Sync + Send> = match c.ty {
-                ColType::Text | ColType::Jsonb => Box::new(
-                    cells
-                        .map(|v| match v {
-                            Val::Text(x) => x.as_deref().map(|s| pg_text::text(s).into_owned()),
-                            Val::Jsonb(x) => x.as_deref().map(|s| pg_text::jsonb(s).into_owned()),
-                            _ => None,
-                        })
-                        .collect::<Vec<Option<String>>>(),
-                ),
-                ColType::Int => Box::new(
-                    cells
-                        .map(|v| if let Val::Int(x) = v { *x } else { None })
-                        .collect::<Vec<Option<i32>>>(),
-                ),
-                ColType::BigInt | ColType::Timestamptz => Box::new(
-                    cells
-                        .map(|v| match v {
-                            Val::BigInt(x) | Val::Timestamptz(x) => *x,
-                            _ => None,
-                        })
-                        .collect::<Vec<Option<i64>>>(),
-                ),
-                ColType::Numeric => Box::new(
-                    cells
-                        .map(|v| if let Val::Numeric(x) = v { *x } else { None })
-                        .collect::<Vec<Option<Decimal>>>(),
-                ),
-                ColType::Bool => Box::new(
-                    cells
-                        .map(|v| if let Val::Bool(x) = v { *x } else { None })
-                        .collect::<Vec<Option<bool>>>(),
-                ),
-            };
-            (param, array_type(c.ty))
-        })
+        .map(|&i| array_param(table.columns[i].ty, rows.iter().map(|r| r.get(i))))
         .collect()
 }
 
-/// The Postgres array type a column is bound as (see [`ColType::array_type`]).
-fn array_type(ty: ColType) -> Type {
-    match ty {
-        ColType::Text | ColType::Jsonb => Type::TEXT_ARRAY,
-        ColType::Int => Type::INT4_ARRAY,
-        ColType::BigInt | ColType::Timestamptz => Type::INT8_ARRAY,
-        ColType::Numeric => Type::NUMERIC_ARRAY,
-        ColType::Bool => Type::BOOL_ARRAY,
-    }
+/// One array parameter per owner column, an element per set.
+fn owner_params(table: &Table, sets: &[&TableRows]) -> Vec<(Box<dyn ToSql + Sync + Send>, Type)> {
+    owner_columns(table)
+        .iter()
+        .enumerate()
+        .map(|(j, c)| array_param(c.ty, sets.iter().map(|s| s.owner.get(j))))
+        .collect()
+}
+
+/// A column of cells as one array parameter, with the array type it is
+/// bound as. A cell of another type than the column's (a projection bug,
+/// caught by the projection tests) binds as NULL.
+fn array_param<'a>(
+    ty: ColType,
+    cells: impl Iterator<Item = Option<&'a Val>>,
+) -> (Box<dyn ToSql + Sync + Send>, Type) {
+    let param: Box<dyn ToSql + Sync + Send> = match ty {
+        ColType::Text | ColType::Jsonb => Box::new(
+            cells
+                .map(|v| match v {
+                    Some(Val::Text(x)) => x.as_deref().map(|s| pg_text::text(s).into_owned()),
+                    Some(Val::Jsonb(x)) => x.as_deref().map(|s| pg_text::jsonb(s).into_owned()),
+                    _ => None,
+                })
+                .collect::<Vec<Option<String>>>(),
+        ),
+        ColType::Int => Box::new(
+            cells
+                .map(|v| if let Some(Val::Int(x)) = v { *x } else { None })
+                .collect::<Vec<Option<i32>>>(),
+        ),
+        ColType::BigInt | ColType::Timestamptz => Box::new(
+            cells
+                .map(|v| match v {
+                    Some(Val::BigInt(x) | Val::Timestamptz(x)) => *x,
+                    _ => None,
+                })
+                .collect::<Vec<Option<i64>>>(),
+        ),
+        ColType::Numeric => Box::new(
+            cells
+                .map(|v| if let Some(Val::Numeric(x)) = v { *x } else { None })
+                .collect::<Vec<Option<Decimal>>>(),
+        ),
+        ColType::Bool => Box::new(
+            cells
+                .map(|v| if let Some(Val::Bool(x)) = v { *x } else { None })
+                .collect::<Vec<Option<bool>>>(),
+        ),
+    };
+    (param, ty.array_type())
 }
 
 #[cfg(test)]
@@ -325,81 +320,100 @@ mod tests {
     }
 
     #[test]
-    fn a_replaced_snapshot_is_a_delete_of_its_owner_and_a_plain_insert() {
-        let delete = statement(table("matchups"), Part::RetireOnly);
+    fn replaced_snapshots_are_one_delete_of_their_owners_and_a_plain_insert() {
+        let delete = statement(table("matchups"), Part::Retire);
         assert_eq!(
             delete,
-            "DELETE FROM matchups AS d WHERE true AND d.league_id = $1 AND d.week = $2"
+            "DELETE FROM matchups AS d USING UNNEST($1::_text, $2::_int4) AS o(league_id, week) \
+             WHERE d.league_id = o.league_id AND d.week = o.week"
         );
-        let insert = statement(table("matchups"), Part::UpsertOnly);
+        let insert = statement(table("matchups"), Part::Insert);
         assert!(
-            insert.starts_with("WITH u AS (SELECT * FROM UNNEST($1::"),
+            insert.starts_with("INSERT INTO matchups AS t (league_id, week, roster_id"),
             "{insert}"
         );
-        assert!(
-            insert.contains("INSERT INTO matchups AS t (league_id, week, roster_id"),
-            "{insert}"
-        );
-        assert!(
-            !insert.contains("ON CONFLICT") && !insert.contains("retired"),
-            "{insert}"
-        );
+        assert!(insert.contains(" FROM UNNEST($1::_text, $2::_int4, "), "{insert}");
+        assert!(!insert.contains("ON CONFLICT"), "{insert}");
     }
 
     #[test]
-    fn members_retire_when_absent_and_are_rewritten_only_when_changed() {
-        let sql = statement(table("league_users"), Part::Whole);
-        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.user_id = u.user_id)"), "{sql}");
-        assert!(
-            sql.contains("ON CONFLICT (league_id, user_id) DO UPDATE SET"),
-            "{sql}"
-        );
-        assert!(sql.contains("IS DISTINCT FROM (EXCLUDED."), "{sql}");
-        // Owner parameters follow the column arrays.
-        let n = table("league_users").columns.len();
-        assert!(sql.contains(&format!("d.league_id = ${}", n + 1)), "{sql}");
-    }
-
-    #[test]
-    fn members_who_left_are_flagged_not_deleted_and_an_empty_snapshot_only_retires() {
-        let sql = statement(table("league_users"), Part::Whole);
-        assert!(
-            sql.contains("UPDATE league_users AS d SET in_league = false WHERE d.in_league"),
-            "{sql}"
-        );
-        assert!(!sql.contains("DELETE"), "{sql}");
-        let empty = statement(table("matchups"), Part::RetireOnly);
+    fn a_table_owned_whole_is_deleted_whole() {
+        let trending = table("trending_players");
+        assert!(trending.owner.is_empty());
         assert_eq!(
-            empty,
-            "DELETE FROM matchups AS d WHERE true AND d.league_id = $1 AND d.week = $2"
+            statement(trending, Part::Retire),
+            "DELETE FROM trending_players AS d"
         );
+    }
+
+    #[test]
+    fn members_who_left_are_flagged_not_deleted_and_the_rest_rewritten_only_when_changed() {
+        let users = table("league_users");
+        let retire = statement(users, Part::Retire);
+        assert_eq!(
+            retire,
+            "WITH u AS (SELECT * FROM UNNEST($1::_text, $2::_text) AS u(league_id, user_id)) \
+             UPDATE league_users AS d SET in_league = false FROM UNNEST($3::_text) AS o(league_id) \
+             WHERE d.in_league AND d.league_id = o.league_id \
+             AND NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.user_id = u.user_id)"
+        );
+        let upsert = statement(users, Part::Insert);
+        assert!(
+            upsert.contains("ON CONFLICT (league_id, user_id) DO UPDATE SET"),
+            "{upsert}"
+        );
+        assert!(upsert.contains("IS DISTINCT FROM (EXCLUDED."), "{upsert}");
     }
 
     #[test]
     fn series_samples_are_only_ever_inserted() {
-        let sql = statement(table("matchup_score_history"), Part::Whole);
+        let sql = statement(table("matchup_score_history"), Part::Insert);
         assert!(sql.ends_with("DO NOTHING"), "{sql}");
-        assert!(!sql.contains("retired"), "{sql}");
+        assert!(!sql.contains("DELETE") && !sql.contains("UPDATE"), "{sql}");
     }
 
     #[test]
-    fn a_sliced_keep_absent_snapshot_retires_by_its_keys_then_upserts_without_owner() {
-        let users = table("league_users");
-        let retire = statement(users, Part::RetireByKeys);
+    fn owners_bind_one_element_per_set_and_rows_one_per_row() {
+        let t = table("matchups");
+        let mut a = TableRows::new(t, vec![Val::text("L1"), Val::Int(Some(3))]);
+        let mut b = TableRows::new(t, vec![Val::text("L2"), Val::Int(Some(4))]);
+        let row = |l: &str, w: i32| {
+            t.columns
+                .iter()
+                .map(|c| match c.name {
+                    "league_id" => Val::text(l),
+                    "week" => Val::Int(Some(w)),
+                    _ => match c.ty {
+                        ColType::Text => Val::Text(None),
+                        ColType::Jsonb => Val::Jsonb(None),
+                        ColType::Int => Val::Int(Some(1)),
+                        ColType::BigInt => Val::BigInt(None),
+                        ColType::Timestamptz => Val::Timestamptz(None),
+                        ColType::Numeric => Val::Numeric(None),
+                        ColType::Bool => Val::Bool(None),
+                    },
+                })
+                .collect::<Vec<_>>()
+        };
+        a.push(row("L1", 3));
+        a.push(row("L1", 3));
+        b.push(row("L2", 4));
+        let owners = owner_params(t, &[&a, &b]);
+        assert_eq!(owners.len(), 2);
+        assert_eq!(owners[0].1, Type::TEXT_ARRAY);
+        assert_eq!(owners[1].1, Type::INT4_ARRAY);
         assert_eq!(
-            retire,
-            "WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[]) AS u(league_id, user_id)) \
-             UPDATE league_users AS d SET in_league = false WHERE d.in_league AND d.league_id = $3 \
-             AND NOT EXISTS (SELECT 1 FROM u WHERE d.league_id = u.league_id AND d.user_id = u.user_id)"
+            format!("{:?}", owners[0].0),
+            format!("{:?}", vec![Some("L1".to_string()), Some("L2".to_string())])
         );
-        let upsert = statement(users, Part::UpsertOnly);
-        assert!(
-            !upsert.contains("retired") && !upsert.contains("d.league_id"),
-            "{upsert}"
-        );
-        assert!(
-            upsert.contains("ON CONFLICT (league_id, user_id) DO UPDATE SET"),
-            "{upsert}"
+        let rows: Vec<&[Val]> = [&a, &b]
+            .iter()
+            .flat_map(|s| s.rows.iter().map(Vec::as_slice))
+            .collect();
+        let cols = column_params(t, &[0, 1], &rows);
+        assert_eq!(
+            format!("{:?}", cols[1].0),
+            format!("{:?}", vec![Some(3), Some(3), Some(4)])
         );
     }
 }

@@ -11,6 +11,7 @@
 
 mod brackets;
 mod drafts;
+pub mod kept;
 mod league;
 mod matchups;
 pub mod parse;

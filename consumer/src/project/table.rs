@@ -1,6 +1,7 @@
 //! The generic row model every projection returns and `crate::write` applies.
 
 use rust_decimal::Decimal;
+use tokio_postgres::types::Type;
 
 /// A column's SQL type, as written to Postgres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +18,15 @@ pub enum ColType {
 }
 
 impl ColType {
-    /// The Postgres array type the writer binds a column as.
-    pub fn array_type(self) -> &'static str {
+    /// The Postgres array type the writer binds a column as (JSON and
+    /// timestamps travel as text and milliseconds; the statement converts).
+    pub fn array_type(self) -> Type {
         match self {
-            ColType::Text | ColType::Jsonb => "text[]",
-            ColType::Int => "int4[]",
-            ColType::BigInt | ColType::Timestamptz => "int8[]",
-            ColType::Numeric => "numeric[]",
-            ColType::Bool => "bool[]",
+            ColType::Text | ColType::Jsonb => Type::TEXT_ARRAY,
+            ColType::Int => Type::INT4_ARRAY,
+            ColType::BigInt | ColType::Timestamptz => Type::INT8_ARRAY,
+            ColType::Numeric => Type::NUMERIC_ARRAY,
+            ColType::Bool => Type::BOOL_ARRAY,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Consumer-group semantics: poison entries, the redelivery limit, requeue,
-//! version order across requeue, reclaiming a dead consumer's entries, and a
-//! Postgres outage.
+//! version order across requeue, reclaiming a dead consumer's entries, a
+//! Postgres outage, and batches applied as a whole or event by event.
 
 use std::time::Duration;
 
@@ -490,6 +490,15 @@ async fn a_big_players_snapshot_is_written_in_slices_and_replaced_exactly() {
     };
     let mut r = env.redis().await;
     append(&mut r, &env.stream_key, &envelope(&body)).await;
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    let pg = env.pg().await;
+    let count: i64 = pg
+        .query_one("SELECT count(*) FROM sleeper.players", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count as usize, first_count, "the first snapshot, whole");
     // The newer snapshot: 1000 players gone, one renamed.
     let gone: Vec<String> = players.keys().take(1000).cloned().collect();
     for id in &gone {
@@ -499,11 +508,8 @@ async fn a_big_players_snapshot_is_written_in_slices_and_replaced_exactly() {
     players[&renamed]["first_name"] = "Renamed".into();
     let second = serde_json::to_vec(&players).expect("json");
     append(&mut r, &env.stream_key, &envelope(&second)).await;
-
-    let consumer = Bin::consumer().spawn(&["run"], &vars);
     drained(&env).await;
     assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 0);
-    let pg = env.pg().await;
     let count: i64 = pg
         .query_one("SELECT count(*) FROM sleeper.players", &[])
         .await
@@ -528,5 +534,191 @@ async fn a_big_players_snapshot_is_written_in_slices_and_replaced_exactly() {
         .expect("gone")
         .get(0);
     assert_eq!(gone_left, 0);
+    drop(consumer);
+}
+
+/// A scope's three snapshots and two of another arrive in one batch (applied
+/// as a whole, newest per scope): the tables are what applying them one by
+/// one leaves — a member of the first snapshot only is kept, flagged gone,
+/// with the values last seen — and equal a batch-size-1 consumer's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_several_snapshots_per_scope_ends_as_applied_one_by_one() {
+    let env = TestEnv::new("coalesce").await;
+    let single = TestEnv::new("coalesce_single").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let single_vars = with(
+        &single.vars(),
+        &[
+            ("STREAM_KEY", env.stream_key.as_str()),
+            ("CONSUMER_GROUP", "one_by_one"),
+            ("CONSUMER_BATCH_SIZE", "1"),
+        ],
+    );
+    assert!(Bin::consumer()
+        .run(&["migrate"], &single_vars)
+        .status
+        .success());
+
+    let users: serde_json::Value =
+        serde_json::from_slice(&sleeper_tests::harness::fixture("users")).expect("fixture");
+    let league_id = users[0]["league_id"].as_str().expect("league_id").to_string();
+    let id = |i: usize| users[i]["user_id"].as_str().expect("user_id").to_string();
+    let (kept_user, renamed_user) = (id(2), id(0));
+    let kept_name = users[2]["display_name"].as_str().expect("name").to_string();
+    let snapshot = |members: &[usize], name: &str| {
+        let mut v: Vec<serde_json::Value> = members.iter().map(|&i| users[i].clone()).collect();
+        v[0]["display_name"] = name.into();
+        sleeper_tests::harness::events::envelope(
+            sleeper_shared::Kind::Users,
+            &format!("league/{league_id}/users"),
+            Some(&league_id),
+            &serde_json::to_vec(&v).expect("json"),
+        )
+    };
+    let mut r = env.redis().await;
+    append(&mut r, &env.stream_key, &snapshot(&[0, 1, 2], "First")).await;
+    append(&mut r, &env.stream_key, &state(3)).await;
+    append(&mut r, &env.stream_key, &snapshot(&[0, 1], "Second")).await;
+    append(&mut r, &env.stream_key, &snapshot(&[0, 1], "Third")).await;
+    append(&mut r, &env.stream_key, &state(4)).await;
+
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    assert_eq!(xlen(&mut r, &format!("{}:dlq", env.stream_key)).await, 0);
+    let pg = env.pg().await;
+    assert_eq!(week(&pg).await, Some(4));
+    let member = |user: String| {
+        let pg = &pg;
+        let league_id = league_id.clone();
+        async move {
+            let row = pg
+                .query_one(
+                    "SELECT display_name, in_league FROM sleeper.league_users \
+                     WHERE league_id = $1 AND user_id = $2",
+                    &[&league_id, &user],
+                )
+                .await
+                .expect("member");
+            (row.get::<_, String>(0), row.get::<_, bool>(1))
+        }
+    };
+    assert_eq!(member(renamed_user).await, ("Third".to_string(), true));
+    assert_eq!(member(kept_user).await, (kept_name, false));
+    let applied: (i64, i64) = {
+        let row = pg
+            .query_one(
+                "SELECT version_ms, version_seq FROM sleeper._versions WHERE scope = $1",
+                &[&format!("league/{league_id}/users")],
+            )
+            .await
+            .expect("version");
+        (row.get(0), row.get(1))
+    };
+    let newest: String = {
+        let ids: Vec<(String, std::collections::HashMap<String, redis::Value>)> =
+            redis::cmd("XREVRANGE")
+                .arg(&env.stream_key)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(2)
+                .query_async(&mut r)
+                .await
+                .expect("xrevrange");
+        ids[1].0.clone()
+    };
+    assert_eq!(
+        format!("{}-{}", applied.0, applied.1),
+        newest,
+        "the scope's version is its newest snapshot's id"
+    );
+
+    let one_by_one = Bin::consumer().spawn(&["run"], &single_vars);
+    eventually(Duration::from_secs(30), "the batch-size-1 group drained", || {
+        let mut r = r.clone();
+        let key = env.stream_key.clone();
+        async move {
+            let lag = sleeper_shared::lag::read(&mut r, &key, 0).await.ok()?;
+            let g = lag.groups.iter().find(|g| g.group == "one_by_one")?;
+            (g.pending == 0 && g.lag_events == 0).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        crate::crash::checksums(&pg).await,
+        crate::crash::checksums(&single.pg().await).await,
+        "one batch and one event at a time give identical tables"
+    );
+    drop((consumer, one_by_one));
+}
+
+/// Postgres rejects one event's rows (a timestamp out of its range) in a
+/// batch applied as a whole: that event alone is dead-lettered with
+/// Postgres' reason, the older snapshot of its scope stands, and the rest of
+/// the batch is applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_row_dead_letters_its_event_only_and_the_batch_still_applies() {
+    let env = TestEnv::new("rejected_row").await;
+    let vars = env.vars();
+    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let draft: serde_json::Value =
+        serde_json::from_slice(&sleeper_tests::harness::fixture("draft")).expect("fixture");
+    let draft_id = draft["draft_id"].as_str().expect("draft_id").to_string();
+    let start_ms = draft["start_time"].as_i64().expect("start_time");
+    let envelope = |d: &serde_json::Value| {
+        sleeper_tests::harness::events::envelope(
+            sleeper_shared::Kind::Draft,
+            &format!("draft/{draft_id}"),
+            None,
+            &serde_json::to_vec(d).expect("json"),
+        )
+    };
+    let mut bad = draft.clone();
+    bad["start_time"] = 9_000_000_000_000_000_000i64.into();
+    bad["status"] = "drafting".into();
+    let mut r = env.redis().await;
+    append(&mut r, &env.stream_key, &envelope(&draft)).await;
+    append(&mut r, &env.stream_key, &state(5)).await;
+    let bad_id = append(&mut r, &env.stream_key, &envelope(&bad)).await;
+    append(&mut r, &env.stream_key, &state(6)).await;
+
+    let consumer = Bin::consumer().spawn(&["run"], &vars);
+    drained(&env).await;
+    let list = Bin::consumer().run(&["dlq", "list", "--json"], &vars);
+    assert!(list.status.success(), "{}", list.stderr);
+    let letters: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let letters = letters.as_array().expect("array");
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["reason_code"], "data_error");
+    assert_eq!(letters[0]["orig_id"], bad_id.as_str());
+    assert!(
+        letters[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("out of range")),
+        "{}",
+        letters[0]["reason"]
+    );
+    let pg = env.pg().await;
+    assert_eq!(week(&pg).await, Some(6));
+    let row = pg
+        .query_one(
+            "SELECT (extract(epoch FROM start_time) * 1000)::int8, status \
+             FROM sleeper.drafts WHERE draft_id = $1",
+            &[&draft_id],
+        )
+        .await
+        .expect("the older draft snapshot stands");
+    assert_eq!(row.get::<_, i64>(0), start_ms);
+    assert_eq!(
+        row.get::<_, String>(1),
+        draft["status"].as_str().expect("status")
+    );
+    let archived: i64 = pg
+        .query_one("SELECT count(*) FROM pipeline.event_log", &[])
+        .await
+        .expect("archive")
+        .get(0);
+    assert_eq!(archived, 4);
     drop(consumer);
 }

@@ -1,0 +1,180 @@
+//! The fast path of a batch: its snapshots coalesced to the newest per scope,
+//! and every table written once for the whole batch.
+//!
+//! Applied one by one, each event costs a savepoint, a version check and a
+//! round trip per table, while most of a batch is the same few tables' rows
+//! for many scopes. Here a batch is one read of its scopes' applied versions,
+//! one version upsert, and per table one retire and one insert, every table's
+//! statements pipelined on the connection at once.
+//!
+//! The tables end exactly as applying the events in order leaves them (the
+//! per-event path, `batch::apply_projected`):
+//! - per scope only events newer than its applied version count; the newest
+//!   of them is written (a snapshot is its owner's whole truth) and the
+//!   others are superseded by it;
+//! - rows the older ones carried in tables that keep absent rows (league
+//!   members) are merged in flagged as gone, as rebuild does (`KeptRows`);
+//! - series samples of every event are written, insert-if-absent.
+//!
+//! What it cannot do is isolate one bad event: a statement Postgres rejects
+//! fails the whole fast path, and `batch` rolls back to before it and applies
+//! the batch event by event, each under its own savepoint.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sleeper_shared::Envelope;
+use tokio_postgres::types::Type;
+use tokio_postgres::Transaction;
+
+use crate::batch::Disposition;
+use crate::project::kept::KeptRows;
+use crate::project::{Projection, Table, TableRows, TABLES};
+use crate::stream_id::StreamId;
+use crate::write;
+
+/// One decoded, projected event of the batch.
+pub struct Event<'a> {
+    /// Its version (original stream id).
+    pub id: StreamId,
+    pub env: &'a Envelope,
+    pub projection: &'a Projection,
+}
+
+/// The scopes' versions, moved forward where the event's is newer; returns
+/// the scopes it moved.
+const VERSIONS_IF_NEWER: &str = "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
+     SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[]) \
+     ON CONFLICT (scope) DO UPDATE \
+     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
+     WHERE (v.version_ms, v.version_seq) < (EXCLUDED.version_ms, EXCLUDED.version_seq) \
+     RETURNING scope";
+
+/// Apply `events` (the batch's projectable events, in stream order) and say
+/// what became of each, in the same order. The scopes must be locked.
+pub async fn apply(
+    tx: &Transaction<'_>,
+    events: &[Event<'_>],
+) -> Result<Vec<Disposition>, tokio_postgres::Error> {
+    let applied = applied_versions(tx, events).await?;
+    // Per scope, the events newer than its applied version, newest first.
+    let mut newer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if applied.get(e.env.scope.as_str()).is_none_or(|v| e.id > *v) {
+            newer.entry(e.env.scope.as_str()).or_default().push(i);
+        }
+    }
+    let mut winners: Vec<(usize, Cow<'_, Projection>)> = Vec::with_capacity(newer.len());
+    for candidates in newer.values_mut() {
+        // Stable: of two deliveries of one id the first stays the winner.
+        candidates.sort_by(|a, b| events[*b].id.cmp(&events[*a].id));
+        let newest = candidates[0];
+        let projection = events[newest].projection;
+        let mut kept = KeptRows::new(projection);
+        for &older in &candidates[1..] {
+            kept.merge(events[older].projection);
+        }
+        let projection = if kept.adds_rows() {
+            let mut merged = projection.clone();
+            kept.finish(&mut merged);
+            Cow::Owned(merged)
+        } else {
+            Cow::Borrowed(projection)
+        };
+        winners.push((newest, projection));
+    }
+    let moved = move_versions(tx, events, &winners).await?;
+    // Under the scopes' locks, nothing else moved them: every winner moves.
+    winners.retain(|(i, _)| moved.contains(events[*i].env.scope.as_str()));
+
+    let mut dispositions: Vec<Disposition> = events
+        .iter()
+        .map(|e| Disposition::Superseded {
+            kind: e.env.kind,
+            rows: rows_of(&e.projection.series),
+        })
+        .collect();
+    for (i, p) in &winners {
+        dispositions[*i] = Disposition::Projected {
+            kind: events[*i].env.kind,
+            rows: rows_of(&p.snapshot) + rows_of(&p.series),
+        };
+    }
+
+    let mut sets: HashMap<*const Table, Vec<&TableRows>> = HashMap::new();
+    let snapshots = winners.iter().flat_map(|(_, p)| p.snapshot.iter());
+    let series = events.iter().flat_map(|e| e.projection.series.iter());
+    for t in snapshots.chain(series) {
+        sets.entry(std::ptr::from_ref(t.table)).or_default().push(t);
+    }
+    let writes = TABLES.iter().filter_map(|table| {
+        let sets = sets.get(&std::ptr::from_ref(*table))?;
+        Some(write::apply_all(tx, table, sets))
+    });
+    futures::future::try_join_all(writes).await?;
+    Ok(dispositions)
+}
+
+fn rows_of(tables: &[TableRows]) -> u64 {
+    tables.iter().map(|t| t.rows.len() as u64).sum()
+}
+
+/// The applied version of each scope of the batch that has one.
+async fn applied_versions<'e>(
+    tx: &Transaction<'_>,
+    events: &[Event<'e>],
+) -> Result<HashMap<String, StreamId>, tokio_postgres::Error> {
+    let mut scopes: Vec<&str> = events.iter().map(|e| e.env.scope.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let rows = tx
+        .query_typed(
+            "SELECT scope, version_ms, version_seq FROM _versions WHERE scope = ANY($1)",
+            &[(&scopes, Type::TEXT_ARRAY)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id = StreamId {
+                ms: r.get(1),
+                seq: r.get(2),
+            };
+            (r.get::<_, String>(0), id)
+        })
+        .collect())
+}
+
+/// Move the winners' scopes to their versions; the scopes moved.
+async fn move_versions(
+    tx: &Transaction<'_>,
+    events: &[Event<'_>],
+    winners: &[(usize, Cow<'_, Projection>)],
+) -> Result<HashSet<String>, tokio_postgres::Error> {
+    if winners.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let pick = |f: fn(&Event<'_>) -> i64| winners.iter().map(|(i, _)| f(&events[*i])).collect();
+    let scopes: Vec<&str> = winners
+        .iter()
+        .map(|(i, _)| events[*i].env.scope.as_str())
+        .collect();
+    let kinds: Vec<&str> = winners
+        .iter()
+        .map(|(i, _)| events[*i].env.kind.as_str())
+        .collect();
+    let ms: Vec<i64> = pick(|e| e.id.ms);
+    let seq: Vec<i64> = pick(|e| e.id.seq);
+    let rows = tx
+        .query_typed(
+            VERSIONS_IF_NEWER,
+            &[
+                (&scopes, Type::TEXT_ARRAY),
+                (&ms, Type::INT8_ARRAY),
+                (&seq, Type::INT8_ARRAY),
+                (&kinds, Type::TEXT_ARRAY),
+            ],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+}

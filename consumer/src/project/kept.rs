@@ -1,0 +1,102 @@
+//! Merging a scope's older snapshots into its newest, for tables whose
+//! absent rows are kept (`Mode::KeepAbsent`: league members who left).
+//!
+//! Whoever applies only the newest snapshot of a scope — `rebuild`, `replay`,
+//! and a live batch holding several snapshots of one scope (`coalesce`) —
+//! must leave what applying every snapshot in order leaves: a member seen in
+//! an older snapshot and absent from the newest stays, flagged as gone.
+
+use std::collections::HashSet;
+
+use super::{Mode, Projection, Table, TableRows, Val};
+
+/// Whether a projection needs the scope's older events too.
+pub fn needs_history(p: &Projection) -> bool {
+    !p.series.is_empty()
+        || p.snapshot
+            .iter()
+            .any(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
+}
+
+/// Rows of `KeepAbsent` tables seen in older events but absent from the
+/// newest: kept with their last-seen values and the flag false — what
+/// applying every event in order leaves behind.
+pub struct KeptRows {
+    /// Per KeepAbsent table of the newest projection: keys seen, rows to add.
+    tables: Vec<KeptTable>,
+}
+
+/// A table's keys seen so far and the absent rows to add.
+type KeptTable = (&'static Table, HashSet<String>, Vec<Vec<Val>>);
+
+fn key_of(t: &TableRows, row: &[Val]) -> String {
+    t.table
+        .key
+        .iter()
+        .filter_map(|k| t.table.columns.iter().position(|c| c.name == *k))
+        .map(|i| format!("{:?}", row.get(i)))
+        .collect::<Vec<_>>()
+        .join("\u{1}")
+}
+
+impl KeptRows {
+    /// Start from the newest snapshot: its rows are the current ones.
+    pub fn new(newest: &Projection) -> Self {
+        let tables = newest
+            .snapshot
+            .iter()
+            .filter(|t| matches!(t.table.mode, Mode::KeepAbsent { .. }))
+            .map(|t| {
+                let keys = t.rows.iter().map(|r| key_of(t, r)).collect();
+                (t.table, keys, Vec::new())
+            })
+            .collect();
+        Self { tables }
+    }
+
+    /// Merge an older event (called newest to oldest: the first row seen per key wins).
+    pub fn merge(&mut self, older: &Projection) {
+        for t in &older.snapshot {
+            let Mode::KeepAbsent { flag } = t.table.mode else {
+                continue;
+            };
+            let Some(flag_idx) = t.table.columns.iter().position(|c| c.name == flag) else {
+                continue;
+            };
+            let Some((_, keys, extra)) = self
+                .tables
+                .iter_mut()
+                .find(|(table, _, _)| std::ptr::eq(*table, t.table))
+            else {
+                continue;
+            };
+            for r in &t.rows {
+                if keys.insert(key_of(t, r)) {
+                    let mut row = r.clone();
+                    if let Some(cell) = row.get_mut(flag_idx) {
+                        *cell = Val::Bool(Some(false));
+                    }
+                    extra.push(row);
+                }
+            }
+        }
+    }
+
+    /// Whether any older row is to be kept (otherwise the newest stands as is).
+    pub fn adds_rows(&self) -> bool {
+        self.tables.iter().any(|(_, _, extra)| !extra.is_empty())
+    }
+
+    /// Add the kept rows to the newest snapshot's tables.
+    pub fn finish(self, newest: &mut Projection) {
+        for (table, _, extra) in self.tables {
+            if let Some(t) = newest
+                .snapshot
+                .iter_mut()
+                .find(|t| std::ptr::eq(t.table, table))
+            {
+                t.rows.extend(extra);
+            }
+        }
+    }
+}
