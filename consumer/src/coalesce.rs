@@ -43,7 +43,8 @@ pub struct Event<'a> {
 
 /// The scopes' versions, moved forward where the event's is newer; returns
 /// the scopes it moved.
-const VERSIONS_IF_NEWER: &str = "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
+const VERSIONS_IF_NEWER: &str =
+    "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
      SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[]) \
      ON CONFLICT (scope) DO UPDATE \
      SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \

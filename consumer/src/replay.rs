@@ -23,8 +23,8 @@ use sleeper_shared::{Envelope, Kind};
 use tokio_postgres::Client;
 
 use crate::batch::{self, decode_envelope, is_data_error, Disposition, Guard, PROJECTION_LOCK};
-use crate::project::project;
 use crate::project::kept::{needs_history, KeptRows};
+use crate::project::project;
 use crate::stream_id::StreamId;
 use crate::write;
 

@@ -294,7 +294,13 @@ fn array_param<'a>(
         ),
         ColType::Numeric => Box::new(
             cells
-                .map(|v| if let Some(Val::Numeric(x)) = v { *x } else { None })
+                .map(|v| {
+                    if let Some(Val::Numeric(x)) = v {
+                        *x
+                    } else {
+                        None
+                    }
+                })
                 .collect::<Vec<Option<Decimal>>>(),
         ),
         ColType::Bool => Box::new(
@@ -332,7 +338,10 @@ mod tests {
             insert.starts_with("INSERT INTO matchups AS t (league_id, week, roster_id"),
             "{insert}"
         );
-        assert!(insert.contains(" FROM UNNEST($1::_text, $2::_int4, "), "{insert}");
+        assert!(
+            insert.contains(" FROM UNNEST($1::_text, $2::_int4, "),
+            "{insert}"
+        );
         assert!(!insert.contains("ON CONFLICT"), "{insert}");
     }
 

@@ -562,7 +562,10 @@ async fn a_batch_of_several_snapshots_per_scope_ends_as_applied_one_by_one() {
 
     let users: serde_json::Value =
         serde_json::from_slice(&sleeper_tests::harness::fixture("users")).expect("fixture");
-    let league_id = users[0]["league_id"].as_str().expect("league_id").to_string();
+    let league_id = users[0]["league_id"]
+        .as_str()
+        .expect("league_id")
+        .to_string();
     let id = |i: usize| users[i]["user_id"].as_str().expect("user_id").to_string();
     let (kept_user, renamed_user) = (id(2), id(0));
     let kept_name = users[2]["display_name"].as_str().expect("name").to_string();
@@ -635,15 +638,19 @@ async fn a_batch_of_several_snapshots_per_scope_ends_as_applied_one_by_one() {
     );
 
     let one_by_one = Bin::consumer().spawn(&["run"], &single_vars);
-    eventually(Duration::from_secs(30), "the batch-size-1 group drained", || {
-        let mut r = r.clone();
-        let key = env.stream_key.clone();
-        async move {
-            let lag = sleeper_shared::lag::read(&mut r, &key, 0).await.ok()?;
-            let g = lag.groups.iter().find(|g| g.group == "one_by_one")?;
-            (g.pending == 0 && g.lag_events == 0).then_some(())
-        }
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the batch-size-1 group drained",
+        || {
+            let mut r = r.clone();
+            let key = env.stream_key.clone();
+            async move {
+                let lag = sleeper_shared::lag::read(&mut r, &key, 0).await.ok()?;
+                let g = lag.groups.iter().find(|g| g.group == "one_by_one")?;
+                (g.pending == 0 && g.lag_events == 0).then_some(())
+            }
+        },
+    )
     .await;
     assert_eq!(
         crate::crash::checksums(&pg).await,
