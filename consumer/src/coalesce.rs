@@ -29,7 +29,7 @@ use tokio_postgres::Transaction;
 
 use crate::batch::Disposition;
 use crate::project::kept::KeptRows;
-use crate::project::{Projection, Table, TableRows, TABLES};
+use crate::project::{Projection, TableRows};
 use crate::stream_id::StreamId;
 use crate::write;
 
@@ -102,17 +102,9 @@ pub async fn apply(
         };
     }
 
-    let mut sets: HashMap<*const Table, Vec<&TableRows>> = HashMap::new();
     let snapshots = winners.iter().flat_map(|(_, p)| p.snapshot.iter());
     let series = events.iter().flat_map(|e| e.projection.series.iter());
-    for t in snapshots.chain(series) {
-        sets.entry(std::ptr::from_ref(t.table)).or_default().push(t);
-    }
-    let writes = TABLES.iter().filter_map(|table| {
-        let sets = sets.get(&std::ptr::from_ref(*table))?;
-        Some(write::apply_all(tx, table, sets))
-    });
-    futures::future::try_join_all(writes).await?;
+    write::apply_tables(tx, snapshots.chain(series)).await?;
     Ok(dispositions)
 }
 

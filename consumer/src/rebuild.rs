@@ -10,7 +10,9 @@
 //!    scopes, not events. Scopes whose projection yields series samples or
 //!    keeps absent rows (league members) are read in full: series samples
 //!    are written in bulk, insert-if-absent; kept rows are merged newest
-//!    first, exactly what applying the events in order leaves.
+//!    first, exactly what applying the events in order leaves. Compacted
+//!    scopes are written together, each table once per ~20 000 rows; only
+//!    if Postgres rejects some of it are they written scope by scope.
 //! 3. Catch-up: archive rows the snapshot did not see are applied through the
 //!    live guard, first without any lock, then in the swap transaction.
 //! 4. Swap, in one transaction: the projection lock is taken exclusively (a
@@ -30,6 +32,7 @@ use std::time::Instant;
 use redis::aio::ConnectionManager;
 use sleeper_shared::stream::StreamKeys;
 use sleeper_shared::Envelope;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use crate::batch::{self, decode_envelope, is_data_error, Guard, PROJECTION_LOCK};
@@ -51,7 +54,9 @@ const SCOPES_PER_TX: usize = 200;
 /// Series rows buffered before one bulk insert.
 const SERIES_FLUSH_ROWS: usize = 5_000;
 /// Older events fetched per round trip when a scope is read in full.
-const PAGE: i64 = 16;
+const PAGE: i64 = 64;
+/// Compacted snapshot rows held before they are written together.
+const PENDING_FLUSH_ROWS: usize = 20_000;
 /// Extra margin on the catch-up watermark (clock granularity).
 const WATERMARK_MARGIN_MS: f64 = 1_000.0;
 
@@ -311,12 +316,23 @@ async fn build_snapshot(
     let mut done = 0u64;
     for chunk in scopes.chunks(SCOPES_PER_TX) {
         let mut tx = shadow.transaction().await?;
+        let mut pending = Pending::default();
         for scope in chunk {
-            build_scope(&snap, &mut tx, scope, max_body, &mut series, report).await?;
+            if let Some(c) = compact(&snap, scope, NEWEST, max_body, report).await? {
+                pending.push(scope, c);
+            }
+            if pending.rows >= PENDING_FLUSH_ROWS {
+                pending
+                    .write(&snap, &mut tx, max_body, &mut series, report)
+                    .await?;
+            }
             if series.rows >= SERIES_FLUSH_ROWS {
                 report.rows += series.flush(&tx).await?;
             }
         }
+        pending
+            .write(&snap, &mut tx, max_body, &mut series, report)
+            .await?;
         report.rows += series.flush(&tx).await?;
         tx.commit().await?;
         done += chunk.len() as u64;
@@ -399,90 +415,193 @@ async fn older(
     Ok((out, last))
 }
 
-/// Compact one scope into the shadow.
+/// A scope compacted: its newest projectable event (at or below a cursor),
+/// with the kept rows of its older events merged in, and their series
+/// samples.
+struct Compacted {
+    newest: Archived,
+    projection: Projection,
+    older_series: Vec<TableRows>,
+    /// Where the next candidate is looked for if this one is rejected.
+    cursor: StreamId,
+}
+
+impl Compacted {
+    fn snapshot_rows(&self) -> usize {
+        self.projection.snapshot.iter().map(|t| t.rows.len()).sum()
+    }
+
+    fn into_series(self) -> Vec<TableRows> {
+        let mut series = self.projection.series;
+        series.extend(self.older_series);
+        series
+    }
+}
+
+/// Above the newest event of every scope.
+const NEWEST: StreamId = StreamId {
+    ms: i64::MAX,
+    seq: i64::MAX,
+};
+
+/// Compact `scope` from the events below `cursor`; `None` if none is
+/// projectable (the scope stays absent, as live).
+async fn compact(
+    snap: &Transaction<'_>,
+    scope: &str,
+    mut cursor: StreamId,
+    max_body: usize,
+    report: &mut RebuildReport,
+) -> Result<Option<Compacted>, tokio_postgres::Error> {
+    // The newest projectable event at or below the cursor.
+    let (newest, mut projection) = loop {
+        let (events, last) = older(snap, scope, cursor, 1, max_body).await?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        cursor = last;
+        let Some(a) = events.into_iter().next() else {
+            continue;
+        };
+        report.events_read += 1;
+        match project(a.id, &a.env) {
+            Ok(p) => break (a, p),
+            Err(_) => continue,
+        }
+    };
+    let mut older_series: Vec<TableRows> = Vec::new();
+    if needs_history(&projection) {
+        let mut kept = KeptRows::new(&projection);
+        let mut older_cursor = cursor;
+        loop {
+            let (events, last) = older(snap, scope, older_cursor, PAGE, max_body).await?;
+            let Some(last) = last else { break };
+            older_cursor = last;
+            for a in events {
+                report.events_read += 1;
+                if let Ok(p) = project(a.id, &a.env) {
+                    kept.merge(&p);
+                    older_series.extend(p.series);
+                }
+            }
+        }
+        kept.finish(&mut projection);
+    }
+    Ok(Some(Compacted {
+        newest,
+        projection,
+        older_series,
+        cursor,
+    }))
+}
+
+/// Compacted scopes not yet written, written together.
+#[derive(Default)]
+struct Pending<'s> {
+    scopes: Vec<(&'s str, Compacted)>,
+    rows: usize,
+}
+
+impl<'s> Pending<'s> {
+    fn push(&mut self, scope: &'s str, c: Compacted) {
+        self.rows += c.snapshot_rows();
+        self.scopes.push((scope, c));
+    }
+
+    /// Write every pending scope's snapshot and version under one
+    /// savepoint; if Postgres rejects any of it, scope by scope instead.
+    async fn write(
+        &mut self,
+        snap: &Transaction<'_>,
+        tx: &mut Transaction<'_>,
+        max_body: usize,
+        series: &mut SeriesBuffer,
+        report: &mut RebuildReport,
+    ) -> Result<(), tokio_postgres::Error> {
+        self.rows = 0;
+        if self.scopes.is_empty() {
+            return Ok(());
+        }
+        let sp = tx.savepoint("scopes").await?;
+        let all: Vec<&Compacted> = self.scopes.iter().map(|(_, c)| c).collect();
+        match write_snapshots(&sp, &all).await {
+            Ok(rows) => {
+                sp.commit().await?;
+                report.rows += rows;
+                for (_, c) in self.scopes.drain(..) {
+                    series.add(c.into_series());
+                }
+            }
+            Err(e) if is_data_error(&e) => {
+                sp.rollback().await?;
+                for (scope, c) in std::mem::take(&mut self.scopes) {
+                    build_scope(snap, tx, scope, c, max_body, series, report).await?;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+}
+
+/// Write one scope whose compacted form may be rejected: each rejection
+/// falls back to the next newest projectable event.
 async fn build_scope(
     snap: &Transaction<'_>,
     tx: &mut Transaction<'_>,
     scope: &str,
+    first: Compacted,
     max_body: usize,
     series: &mut SeriesBuffer,
     report: &mut RebuildReport,
 ) -> Result<(), tokio_postgres::Error> {
-    let mut cursor = StreamId {
-        ms: i64::MAX,
-        seq: i64::MAX,
-    };
-    loop {
-        // The newest projectable event at or below the cursor.
-        let (newest, projection) = loop {
-            let (events, last) = older(snap, scope, cursor, 1, max_body).await?;
-            let Some(last) = last else {
-                return Ok(()); // nothing projectable: the scope stays absent, as live
-            };
-            cursor = last;
-            let Some(a) = events.into_iter().next() else {
-                continue;
-            };
-            report.events_read += 1;
-            match project(a.id, &a.env) {
-                Ok(p) => break (a, p),
-                Err(_) => continue,
-            }
-        };
-        let mut projection = projection;
-        let mut scope_series: Vec<TableRows> = Vec::new();
-        if needs_history(&projection) {
-            let mut kept = KeptRows::new(&projection);
-            let mut older_cursor = cursor;
-            loop {
-                let (events, last) = older(snap, scope, older_cursor, PAGE, max_body).await?;
-                let Some(last) = last else { break };
-                older_cursor = last;
-                for a in events {
-                    report.events_read += 1;
-                    if let Ok(p) = project(a.id, &a.env) {
-                        kept.merge(&p);
-                        scope_series.extend(p.series);
-                    }
-                }
-            }
-            kept.finish(&mut projection);
-        }
+    let mut next = Some(first);
+    while let Some(c) = next {
         let sp = tx.savepoint("scope").await?;
-        match write_snapshot(&sp, newest.id, &newest.env, &projection).await {
+        match write_snapshots(&sp, &[&c]).await {
             Ok(rows) => {
                 sp.commit().await?;
                 report.rows += rows;
-                series.add(std::mem::take(&mut projection.series));
-                series.add(scope_series);
+                series.add(c.into_series());
                 return Ok(());
             }
             Err(e) if is_data_error(&e) => {
                 sp.rollback().await?;
-                tracing::warn!(scope, id = %newest.id, error = %e, "rebuild: newest event rejected; trying the one before");
+                tracing::warn!(scope, id = %c.newest.id, error = %e, "rebuild: newest event rejected; trying the one before");
                 // Its history is recomputed from the next candidate down.
+                next = compact(snap, scope, c.cursor, max_body, report).await?;
             }
             Err(e) => return Err(e),
         }
     }
+    Ok(())
 }
 
-/// Write a scope's snapshot rows and version into the shadow.
-async fn write_snapshot(
+/// Write scopes' snapshot rows and versions into the shadow: each table
+/// once for all of them.
+async fn write_snapshots(
     tx: &Transaction<'_>,
-    id: StreamId,
-    env: &Envelope,
-    projection: &Projection,
+    scopes: &[&Compacted],
 ) -> Result<u64, tokio_postgres::Error> {
-    let mut rows = 0;
-    for t in &projection.snapshot {
-        rows += write::apply(tx, t).await?;
-    }
-    tx.execute(
-        "INSERT INTO _versions (scope, version_ms, version_seq, kind) VALUES ($1, $2, $3, $4)",
-        &[&env.scope, &id.ms, &id.seq, &env.kind.as_str()],
-    )
-    .await?;
+    let rows = write::apply_tables(tx, scopes.iter().flat_map(|c| &c.projection.snapshot));
+    let (names, kinds): (Vec<&str>, Vec<&str>) = scopes
+        .iter()
+        .map(|c| (c.newest.env.scope.as_str(), c.newest.env.kind.as_str()))
+        .unzip();
+    let ms: Vec<i64> = scopes.iter().map(|c| c.newest.id.ms).collect();
+    let seq: Vec<i64> = scopes.iter().map(|c| c.newest.id.seq).collect();
+    let params: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&names, Type::TEXT_ARRAY),
+        (&ms, Type::INT8_ARRAY),
+        (&seq, Type::INT8_ARRAY),
+        (&kinds, Type::TEXT_ARRAY),
+    ];
+    let versions = tx.query_typed(
+        "INSERT INTO _versions (scope, version_ms, version_seq, kind) \
+         SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[])",
+        &params,
+    );
+    let (rows, _) = tokio::try_join!(rows, versions)?;
     Ok(rows)
 }
 

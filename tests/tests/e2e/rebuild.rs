@@ -688,7 +688,7 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_events() {
+async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_and_rejected_events() {
     use sleeper_shared::Kind;
     use sleeper_tests::harness::events::envelope;
     let users = |members: &[(&str, &str)]| {
@@ -705,13 +705,23 @@ async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_events
     };
     let mut bad_state = state(9);
     bad_state.body = b"[1,2,3]".to_vec();
+    // A draft whose newer snapshot Postgres rejects (a timestamp out of its
+    // range): dead-lettered live, so the older one stands; rebuild's
+    // all-scopes-at-once write fails on it and falls back scope by scope.
+    let draft_body = sleeper_tests::harness::fixture("draft");
+    let mut draft: serde_json::Value = serde_json::from_slice(&draft_body).unwrap();
+    let draft_scope = format!("draft/{}", draft["draft_id"].as_str().unwrap());
+    draft["start_time"] = 9_000_000_000_000_000_000i64.into();
+    let bad_draft = serde_json::to_vec(&draft).unwrap();
     let events = vec![
         users(&[("1", "ann"), ("2", "bob"), ("3", "cy")]),
+        envelope(Kind::Draft, &draft_scope, None, &draft_body),
         state(2),
         users(&[("1", "ann")]),
         users(&[("1", "ann"), ("2", "bobby")]),
         state(3),
         bad_state, // dead-lettered live; rebuild falls back to week 3
+        envelope(Kind::Draft, &draft_scope, None, &bad_draft),
     ];
     let env = TestEnv::new("rebuild_members").await;
     let vars = env.vars();
@@ -739,6 +749,21 @@ async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_events
             ("2".to_string(), "bobby".to_string(), true),
             ("3".to_string(), "cy".to_string(), false),
         ]
+    );
+    let draft_start: i64 = pg
+        .query_one(
+            "SELECT (extract(epoch FROM start_time) * 1000)::int8 FROM sleeper.drafts",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        draft_start,
+        serde_json::from_slice::<serde_json::Value>(&draft_body).unwrap()["start_time"]
+            .as_i64()
+            .unwrap(),
+        "the older draft snapshot stands live"
     );
     let live = checksums(&pg).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
