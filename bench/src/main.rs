@@ -47,16 +47,21 @@ pub struct Args {
     /// Leagues in the generated season log.
     #[arg(long, default_value_t = 20)]
     pub leagues: usize,
-    /// Snapshots of every scope (ten simulated minutes apart); a game day's
-    /// worth gives each league's live matchups scope this many snapshots.
+    /// Weeks of the regular season in the log (default 18; `--quick` 2).
+    #[arg(long)]
+    pub weeks: Option<u8>,
+    /// Snapshots of each league's live matchups per week, spread over the
+    /// Sunday game window (a game day's live changes); the league's other
+    /// scopes every tenth step.
     #[arg(long)]
     pub steps: Option<usize>,
     /// Smaller everything: the whole run in under 3 minutes.
     #[arg(long)]
     pub quick: bool,
-    /// Players in the players snapshot of the log.
-    #[arg(long, default_value_t = 2500)]
-    pub players: usize,
+    /// Players in the players snapshot of the log (default 15000, full
+    /// size: ~15 MB; `--quick` 2500).
+    #[arg(long)]
+    pub players: Option<usize>,
     /// Leagues the simulator serves to the live producer.
     #[arg(long, default_value_t = 100)]
     pub live_leagues: usize,
@@ -84,6 +89,11 @@ fn main() -> Result<()> {
         args.leagues = args.leagues.min(6);
     }
     let steps = args.steps.unwrap_or(if args.quick { 40 } else { 100 });
+    args.weeks = Some(args.weeks.unwrap_or(if args.quick { 2 } else { 18 }));
+    args.players = Some(
+        args.players
+            .unwrap_or(if args.quick { 2500 } else { 15000 }),
+    );
     let live_secs = args.live_secs.unwrap_or(if args.quick { 30 } else { 60 });
     let live_players = args.live_players;
     let bin_dir = match &args.bin_dir {
@@ -128,12 +138,13 @@ async fn run(
     let redis_url = redis.url();
 
     // ── workload ────────────────────────────────────────────────────────
+    let (weeks, players) = (args.weeks.unwrap_or(18), args.players.unwrap_or(15000));
     eprintln!(
-        "bench: generating {} leagues × {steps} steps (+ players snapshot of {})",
-        args.leagues, args.players
+        "bench: generating {} leagues × {weeks} weeks × {steps} steps (+ players snapshot of {players})",
+        args.leagues
     );
     let t = Instant::now();
-    let log = workload::generate(args.leagues, steps, args.players).await?;
+    let log = workload::generate(args.leagues, weeks, steps, players).await?;
     eprintln!(
         "bench: {} events, {} bytes encoded, in {:.1}s",
         log.events,
@@ -141,7 +152,9 @@ async fn run(
         t.elapsed().as_secs_f64()
     );
     report.meta("leagues", json!(args.leagues));
+    report.meta("weeks", json!(weeks));
     report.meta("steps", json!(steps));
+    report.meta("players", json!(players));
     report.set("workload_events", json!(log.events));
     report.set("workload_bytes", json!(log.bytes));
     report.set(

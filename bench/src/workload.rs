@@ -22,15 +22,20 @@ pub struct Log {
     pub max_per_matchups_scope: usize,
 }
 
-/// Render `leagues` × `steps` snapshots and a players snapshot of `players`.
-pub async fn generate(leagues: usize, steps: usize, players: usize) -> Result<Log> {
+/// Render a season of `leagues` × `weeks` × `steps` live matchups snapshots
+/// (and the leagues' other scopes; see `season::generate_weeks`) after a
+/// players snapshot of `players`.
+pub async fn generate(leagues: usize, weeks: u8, steps: usize, players: usize) -> Result<Log> {
     let mut events = vec![players_snapshot(players).await?];
     events.extend(
-        season::generate(SeasonSpec {
-            seed: 8,
-            leagues,
-            steps,
-        })
+        season::generate_weeks(
+            SeasonSpec {
+                seed: 8,
+                leagues,
+                steps,
+            },
+            weeks,
+        )
         .await,
     );
     let mut per_scope: HashMap<&str, usize> = HashMap::new();

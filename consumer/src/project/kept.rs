@@ -27,16 +27,15 @@ pub struct KeptRows {
 }
 
 /// A table's keys seen so far and the absent rows to add.
-type KeptTable = (&'static Table, HashSet<String>, Vec<Vec<Val>>);
+type KeptTable = (&'static Table, HashSet<Vec<Val>>, Vec<Vec<Val>>);
 
-fn key_of(t: &TableRows, row: &[Val]) -> String {
+fn key_of(t: &TableRows, row: &[Val]) -> Vec<Val> {
     t.table
         .key
         .iter()
         .filter_map(|k| t.table.columns.iter().position(|c| c.name == *k))
-        .map(|i| format!("{:?}", row.get(i)))
-        .collect::<Vec<_>>()
-        .join("\u{1}")
+        .filter_map(|i| row.get(i).cloned())
+        .collect()
 }
 
 impl KeptRows {

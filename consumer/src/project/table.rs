@@ -69,7 +69,7 @@ pub struct Table {
 }
 
 /// A value for one cell. `None` is SQL NULL.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Val {
     Text(Option<String>),
     Int(Option<i32>),
@@ -148,11 +148,17 @@ impl TableRows {
             .iter()
             .filter_map(|k| self.table.columns.iter().position(|c| c.name == *k))
             .collect();
-        let mut seen = std::collections::HashSet::new();
-        self.rows.retain(|r| {
-            let key: Vec<String> = idx.iter().map(|&i| format!("{:?}", r.get(i))).collect();
-            seen.insert(key)
-        });
+        let mut seen = std::collections::HashSet::with_capacity(self.rows.len());
+        let keep: Vec<bool> = self
+            .rows
+            .iter()
+            .map(|r| seen.insert(idx.iter().map(|&i| r.get(i)).collect::<Vec<_>>()))
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let mut keep = keep.into_iter();
+        self.rows.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// The value of column `name` in row `i` (tests and references).

@@ -62,48 +62,130 @@ pub async fn generate(spec: SeasonSpec) -> Vec<Envelope> {
     for step in 0..spec.steps {
         let now = start + step as i64 * 600_000;
         sim.set_clock(now, 0.0);
+        let week = current_week(&sim);
         let mut scopes: Vec<(Scope, Option<String>)> = vec![(Scope::State, None)];
-        let week = sim
-            .body("/v1/state/nfl")
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v["week"].as_u64())
-            .unwrap_or(1)
-            .clamp(1, 18) as u8;
         for league in sim.league_ids() {
             for s in league_scopes(&league, week) {
                 scopes.push((s, Some(league.clone())));
             }
-            if let Some(draft) = sim
-                .world()
-                .league(&league)
-                .map(|l| l.draft.draft_id.clone())
-            {
-                for s in [
-                    Scope::Draft(draft.clone()),
-                    Scope::DraftPicks(draft.clone()),
-                    Scope::DraftTradedPicks(draft),
-                ] {
-                    scopes.push((s, Some(league.clone())));
-                }
-            }
+            scopes.extend(draft_scopes(&sim, &league));
         }
         if step % 6 == 0 {
             scopes.push((Scope::Trending(sleeper_shared::scope::Trend::Add), None));
         }
-        for (scope, league) in scopes {
-            if let Some(body) = sim.body(&format!("/v1{}", scope.url_path())) {
-                if body.as_slice() == b"null" {
-                    continue;
-                }
-                let mut env = envelope(scope.kind(), &scope.to_string(), league.as_deref(), &body);
-                env.fetched_at_ms = now;
-                env.ticket = step as u64 + 1;
-                events.push(env);
+        render(&sim, scopes, now, step as u64 + 1, &mut events);
+    }
+    sim.shutdown().await;
+    events
+}
+
+/// A whole regular season, shaped like what the producer appends: for each
+/// of `weeks` weeks, `spec.steps` snapshots of every league's live matchups
+/// spread over the Sunday game window (a game day's live changes); every
+/// tenth step the league's other scopes (league, rosters, members,
+/// transactions, picks, bracket, drafts) and the NFL state; last week's
+/// matchups once a week (stat corrections); trending every tenth step.
+pub async fn generate_weeks(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
+    let sim = simulator(spec).await;
+    let world = sim.world();
+    let calendar = world.calendar(world.current_season());
+    let mut events = Vec::new();
+    let mut ticket = 0u64;
+    for week in 1..=weeks {
+        let Some((open, close)) =
+            calendar.window(u32::from(week), sleeper_sim::calendar::Slot::Sunday)
+        else {
+            continue;
+        };
+        let every = (close - open) / spec.steps.max(1) as i64;
+        for step in 0..spec.steps {
+            let now = open + step as i64 * every;
+            sim.set_clock(now, 0.0);
+            let all = step % 10 == 0;
+            let mut scopes: Vec<(Scope, Option<String>)> = Vec::new();
+            if all {
+                scopes.push((Scope::State, None));
+                scopes.push((Scope::Trending(sleeper_shared::scope::Trend::Add), None));
             }
+            for league in sim.league_ids() {
+                if all {
+                    scopes.extend(
+                        league_scopes(&league, week)
+                            .into_iter()
+                            .filter(|s| !matches!(s, Scope::Matchups { .. }))
+                            .map(|s| (s, Some(league.clone()))),
+                    );
+                    scopes.extend(draft_scopes(&sim, &league));
+                }
+                scopes.push((
+                    Scope::Matchups {
+                        league_id: league.clone(),
+                        week,
+                    },
+                    Some(league.clone()),
+                ));
+                if step == 0 && week > 1 {
+                    scopes.push((
+                        Scope::Matchups {
+                            league_id: league.clone(),
+                            week: week - 1,
+                        },
+                        Some(league.clone()),
+                    ));
+                }
+            }
+            ticket += 1;
+            render(&sim, scopes, now, ticket, &mut events);
         }
     }
     sim.shutdown().await;
     events
+}
+
+/// The NFL week the simulator is in now.
+fn current_week(sim: &SimHandle) -> u8 {
+    sim.body("/v1/state/nfl")
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["week"].as_u64())
+        .unwrap_or(1)
+        .clamp(1, 18) as u8
+}
+
+/// A league's draft, its picks and traded picks (they carry the league id).
+fn draft_scopes(sim: &SimHandle, league: &str) -> Vec<(Scope, Option<String>)> {
+    let Some(draft) = sim.world().league(league).map(|l| l.draft.draft_id.clone()) else {
+        return Vec::new();
+    };
+    [
+        Scope::Draft(draft.clone()),
+        Scope::DraftPicks(draft.clone()),
+        Scope::DraftTradedPicks(draft),
+    ]
+    .into_iter()
+    .map(|s| (s, Some(league.to_string())))
+    .collect()
+}
+
+/// Each scope's body as the simulator serves it now, as an envelope fetched
+/// at `now` (absent and `null` bodies are skipped, as the producer does).
+fn render(
+    sim: &SimHandle,
+    scopes: Vec<(Scope, Option<String>)>,
+    now: i64,
+    ticket: u64,
+    events: &mut Vec<Envelope>,
+) {
+    for (scope, league) in scopes {
+        if let Some(body) = sim.body(&format!("/v1{}", scope.url_path())) {
+            if body.as_slice() == b"null" {
+                continue;
+            }
+            let mut env = envelope(scope.kind(), &scope.to_string(), league.as_deref(), &body);
+            env.fetched_at_ms = now;
+            env.ticket = ticket;
+            events.push(env);
+        }
+    }
 }
 
 /// Kinds present in a log (to assert a log is varied enough).
