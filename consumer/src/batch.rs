@@ -122,21 +122,27 @@ pub async fn apply(
         .map(|e| e.scope.as_str())
         .collect();
     lock_scopes(&tx, &scopes).await?;
-    // Projections are pure: computed once, used by either path.
-    let projected: Vec<Option<Result<Projection, PayloadShape>>> = decoded
-        .iter()
-        .map(|d| d.env.as_ref().ok().map(|env| project(d.id, env)))
+    drop(scopes);
+    // Projections are pure: computed once, used by either path. A body is
+    // dropped as soon as it is projected (it is archived already): the rows
+    // and the raw body of a 15 MB players snapshot need not coexist.
+    let items: Vec<(&str, Item)> = decoded
+        .into_iter()
+        .map(|d| (d.entry.id.as_str(), Item::project(d)))
         .collect();
-    let events: Vec<coalesce::Event<'_>> = decoded
+    let events: Vec<coalesce::Event<'_>> = items
         .iter()
-        .zip(&projected)
-        .filter_map(|(d, p)| match (&d.env, p) {
-            (Ok(env), Some(Ok(projection))) => Some(coalesce::Event {
-                id: d.id,
+        .filter_map(|(_, item)| match item {
+            Item::Ready {
+                id,
+                env,
+                projection,
+            } => Some(coalesce::Event {
+                id: *id,
                 env,
                 projection,
             }),
-            _ => None,
+            Item::Dead(_) => None,
         })
         .collect();
     let fast = {
@@ -157,26 +163,60 @@ pub async fn apply(
             }
         }
     };
+    drop(events);
     let mut fast = fast.map(Vec::into_iter);
     let mut outcome = BatchOutcome::default();
-    for (d, p) in decoded.iter().zip(&projected) {
-        let disposition = match (&d.env, p) {
-            (Err((code, reason)), _) => Disposition::Dead {
-                kind: kind_hint(d.entry),
-                code,
-                reason: reason.clone(),
-            },
-            (Ok(env), Some(Err(shape))) => shape_error(env, shape),
-            (Ok(env), Some(Ok(projection))) => match fast.as_mut().and_then(Iterator::next) {
+    for (entry_id, item) in items {
+        let disposition = match item {
+            Item::Dead(dead) => dead,
+            Item::Ready {
+                id,
+                env,
+                projection,
+            } => match fast.as_mut().and_then(Iterator::next) {
                 Some(applied) => applied,
-                None => apply_projected(&mut tx, d.id, env, projection, Guard::Newer).await?,
+                None => apply_projected(&mut tx, id, &env, &projection, Guard::Newer).await?,
             },
-            (Ok(env), None) => apply_event(&mut tx, d.id, env, Guard::Newer).await?,
         };
-        outcome.entries.push((d.entry.id.clone(), disposition));
+        outcome.entries.push((entry_id.to_string(), disposition));
     }
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// An entry after decoding and projecting.
+enum Item {
+    /// Goes to the DLQ (undecodable, too many deliveries, wrong shape).
+    Dead(Disposition),
+    /// To apply; `env.body` is emptied (projected and archived already).
+    Ready {
+        id: StreamId,
+        env: Envelope,
+        projection: Projection,
+    },
+}
+
+impl Item {
+    fn project(d: Decoded<'_>) -> Item {
+        match d.env {
+            Err((code, reason)) => Item::Dead(Disposition::Dead {
+                kind: kind_hint(d.entry),
+                code,
+                reason,
+            }),
+            Ok(mut env) => match project(d.id, &env) {
+                Err(e) => Item::Dead(shape_error(&env, &e)),
+                Ok(projection) => {
+                    env.body = Vec::new();
+                    Item::Ready {
+                        id: d.id,
+                        env,
+                        projection,
+                    }
+                }
+            },
+        }
+    }
 }
 
 fn shape_error(env: &Envelope, e: &PayloadShape) -> Disposition {
