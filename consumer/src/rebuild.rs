@@ -381,14 +381,21 @@ struct Archived {
     env: Envelope,
 }
 
-/// Up to `limit` decodable events of `scope` older than `before`, newest first.
+/// One page of a scope's archive, newest first: the rows' ids and envelope
+/// bytes, undecoded.
+struct Page {
+    rows: Vec<(StreamId, Vec<u8>)>,
+    /// The oldest id of the page (the next page's cursor); `None` when empty.
+    last: Option<StreamId>,
+}
+
+/// Up to `limit` archived events of `scope` older than `before`, newest first.
 async fn older(
     snap: &Transaction<'_>,
     scope: &str,
     before: StreamId,
     limit: i64,
-    max_body: usize,
-) -> Result<(Vec<Archived>, Option<StreamId>), tokio_postgres::Error> {
+) -> Result<Page, tokio_postgres::Error> {
     let rows = snap
         .query(
             "SELECT id_ms, id_seq, envelope FROM pipeline.event_log
@@ -397,22 +404,67 @@ async fn older(
             &[&scope, &before.ms, &before.seq, &limit],
         )
         .await?;
-    let mut last = None;
-    let mut out = Vec::with_capacity(rows.len());
+    let mut page = Page {
+        rows: Vec::with_capacity(rows.len()),
+        last: None,
+    };
     for r in rows {
         let id = StreamId {
             ms: r.get(0),
             seq: r.get(1),
         };
-        last = Some(id);
-        let bytes: Option<Vec<u8>> = r.get(2);
-        if let Some(env) = bytes.and_then(|b| decode_envelope(&b, max_body).ok()) {
-            if env.scope == scope {
-                out.push(Archived { id, env });
-            }
+        page.last = Some(id);
+        if let Some(bytes) = r.get::<_, Option<Vec<u8>>>(2) {
+            page.rows.push((id, bytes));
         }
     }
-    Ok((out, last))
+    Ok(page)
+}
+
+/// An archived envelope of `scope`, if it decodes as one.
+fn decode_archived(bytes: &[u8], scope: &str, max_body: usize) -> Option<Envelope> {
+    decode_envelope(bytes, max_body)
+        .ok()
+        .filter(|env| env.scope == scope)
+}
+
+/// Decode and project a page's events on the blocking pool, in as many
+/// parallel chunks as there are cores (the rebuild's work is mostly this:
+/// every event of a scope with series samples is read). In page order:
+/// `None` for an undecodable event, `Some(None)` for an unprojectable one.
+async fn project_page(
+    rows: Vec<(StreamId, Vec<u8>)>,
+    scope: &str,
+    max_body: usize,
+) -> Vec<Option<Option<Projection>>> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_chunk = rows.len().div_ceil(cores).max(1);
+    let mut rows = rows.into_iter();
+    let mut chunks = Vec::new();
+    loop {
+        let chunk: Vec<(StreamId, Vec<u8>)> = rows.by_ref().take(per_chunk).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let scope = scope.to_string();
+        chunks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .iter()
+                .map(|(id, bytes)| {
+                    decode_archived(bytes, &scope, max_body).map(|env| project(*id, &env).ok())
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for chunk in chunks {
+        match chunk.await {
+            Ok(results) => out.extend(results),
+            // A panicking projection (a bug): resurface it, as inline would.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out
 }
 
 /// A scope compacted: its newest projectable event (at or below a cursor),
@@ -454,36 +506,42 @@ async fn compact(
     report: &mut RebuildReport,
 ) -> Result<Option<Compacted>, tokio_postgres::Error> {
     // The newest projectable event at or below the cursor.
-    let (newest, mut projection) = loop {
-        let (events, last) = older(snap, scope, cursor, 1, max_body).await?;
-        let Some(last) = last else {
-            return Ok(None);
+    let (newest, mut projection) =
+        loop {
+            let page = older(snap, scope, cursor, 1).await?;
+            let Some(last) = page.last else {
+                return Ok(None);
+            };
+            cursor = last;
+            let Some((id, env)) = page.rows.into_iter().find_map(|(id, bytes)| {
+                decode_archived(&bytes, scope, max_body).map(|env| (id, env))
+            }) else {
+                continue;
+            };
+            report.events_read += 1;
+            match project(id, &env) {
+                Ok(p) => break (Archived { id, env }, p),
+                Err(_) => continue,
+            }
         };
-        cursor = last;
-        let Some(a) = events.into_iter().next() else {
-            continue;
-        };
-        report.events_read += 1;
-        match project(a.id, &a.env) {
-            Ok(p) => break (a, p),
-            Err(_) => continue,
-        }
-    };
     let mut older_series: Vec<TableRows> = Vec::new();
     if needs_history(&projection) {
         let mut kept = KeptRows::new(&projection);
-        let mut older_cursor = cursor;
-        loop {
-            let (events, last) = older(snap, scope, older_cursor, PAGE, max_body).await?;
-            let Some(last) = last else { break };
-            older_cursor = last;
-            for a in events {
+        let mut page = older(snap, scope, cursor, PAGE).await?;
+        while let Some(last) = page.last {
+            // The next page is read while this one is decoded and projected.
+            let (next, projected) = tokio::join!(
+                older(snap, scope, last, PAGE),
+                project_page(std::mem::take(&mut page.rows), scope, max_body)
+            );
+            for p in projected.into_iter().flatten() {
                 report.events_read += 1;
-                if let Ok(p) = project(a.id, &a.env) {
+                if let Some(p) = p {
                     kept.merge(&p);
                     older_series.extend(p.series);
                 }
             }
+            page = next?;
         }
         kept.finish(&mut projection);
     }
