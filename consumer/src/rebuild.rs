@@ -38,7 +38,9 @@ use tokio_postgres::{Client, IsolationLevel, Transaction};
 use crate::batch::{self, decode_envelope, is_data_error, Guard, PROJECTION_LOCK};
 use crate::migrate::{self, quote_ident, MigrateError, PROJECTION_SCHEMA};
 use crate::project::kept::{needs_history, KeptRows};
-use crate::project::{project, Projection, TableRows, PROJECTION_VERSION};
+use crate::project::{
+    project, project_tables, Mode, Projection, Table, TableRows, PROJECTION_VERSION,
+};
 use crate::registry;
 use crate::stream_id::StreamId;
 use crate::write;
@@ -428,6 +430,14 @@ fn decode_archived(bytes: &[u8], scope: &str, max_body: usize) -> Option<Envelop
         .filter(|env| env.scope == scope)
 }
 
+/// What an older event contributes: its series samples and the rows of
+/// tables that keep absent rows. The rest is dropped where it was made, on
+/// the blocking thread, without deduplicating it — freeing a projection's
+/// many small allocations on another thread cost more than making them.
+fn history_table(t: &Table) -> bool {
+    matches!(t.mode, Mode::Series | Mode::KeepAbsent { .. })
+}
+
 /// Decode and project a page's events on the blocking pool, in as many
 /// parallel chunks as there are cores (the rebuild's work is mostly this:
 /// every event of a scope with series samples is read). In page order:
@@ -451,7 +461,8 @@ async fn project_page(
             chunk
                 .iter()
                 .map(|(id, bytes)| {
-                    decode_archived(bytes, &scope, max_body).map(|env| project(*id, &env).ok())
+                    decode_archived(bytes, &scope, max_body)
+                        .map(|env| project_tables(*id, &env, history_table).ok())
                 })
                 .collect::<Vec<_>>()
         }));

@@ -89,19 +89,26 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
     let mut matchups = TableRows::new(&MATCHUPS, owner.clone());
     let mut players = TableRows::new(&MATCHUP_PLAYERS, owner);
     let mut history = TableRows::new(&MATCHUP_SCORE_HISTORY, vec![]);
+    // Rebuild reads older snapshots for their score samples only: it skips
+    // building the other rows, never the reading and checking of values.
+    let (want_matchups, want_players) = ((ctx.wanted)(&MATCHUPS), (ctx.wanted)(&MATCHUP_PLAYERS));
     for (i, m) in top_array(&body)?.iter().enumerate() {
         let m = element(m, i)?;
         let roster_id = req_int4(m, "roster_id")?;
         let points = decimal(m, "points")?;
-        matchups.push(vec![
-            Val::text(&league_id),
-            Val::Int(Some(week)),
-            Val::Int(Some(roster_id)),
-            Val::Int(int4(m, "matchup_id")?),
-            Val::Numeric(points),
-            Val::Numeric(decimal(m, "custom_points")?),
-            Val::Text(Some(version.clone())),
-        ]);
+        let matchup_id = int4(m, "matchup_id")?;
+        let custom_points = decimal(m, "custom_points")?;
+        if want_matchups {
+            matchups.push(vec![
+                Val::text(&league_id),
+                Val::Int(Some(week)),
+                Val::Int(Some(roster_id)),
+                Val::Int(matchup_id),
+                Val::Numeric(points),
+                Val::Numeric(custom_points),
+                Val::Text(Some(version.clone())),
+            ]);
+        }
         history.push(vec![
             Val::text(&league_id),
             Val::Int(Some(week)),
@@ -116,6 +123,9 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
         let starters_points = array(m, "starters_points")?;
         let starters = id_list(m, "starters")?;
         let mut row = |player: &str, points, starter_index: Option<usize>| {
+            if !want_players {
+                return;
+            }
             players.push(vec![
                 Val::text(&league_id),
                 Val::Int(Some(week)),

@@ -82,12 +82,27 @@ pub struct PayloadShape {
 
 /// Project one event. `id` is its original stream id (its version).
 pub fn project(id: StreamId, env: &Envelope) -> Result<Projection, PayloadShape> {
+    project_tables(id, env, |_| true)
+}
+
+/// [`project`], keeping only the tables `keep` accepts (rebuild's older
+/// events need only a few): the others are neither deduplicated nor
+/// returned. Accepts and refuses exactly the events [`project`] does.
+pub fn project_tables(
+    id: StreamId,
+    env: &Envelope,
+    keep: impl Fn(&Table) -> bool,
+) -> Result<Projection, PayloadShape> {
     let shape = |detail: String| PayloadShape {
         kind: env.kind,
         scope: env.scope.clone(),
         detail,
     };
-    let ctx = parse::Ctx { id, env };
+    let ctx = parse::Ctx {
+        id,
+        env,
+        wanted: &keep,
+    };
     let mut projection = match env.kind {
         Kind::State => state::project(&ctx),
         Kind::Players => players::project(&ctx),
@@ -107,6 +122,8 @@ pub fn project(id: StreamId, env: &Envelope) -> Result<Projection, PayloadShape>
         Kind::DraftTradedPicks => picks::project_draft(&ctx),
     }
     .map_err(|e| shape(e.to_string()))?;
+    projection.snapshot.retain(|t| keep(t.table));
+    projection.series.retain(|t| keep(t.table));
     for t in projection
         .snapshot
         .iter_mut()

@@ -12,12 +12,17 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sleeper_shared::{Envelope, Scope};
 
+use super::Table;
 use crate::stream_id::StreamId;
 
-/// What a projection gets: the event and its version.
+/// What a projection gets: the event and its version, and which tables'
+/// rows are wanted (a projection may skip building the others' rows, but
+/// must read and check every value all the same: what it accepts and
+/// refuses never depends on it).
 pub struct Ctx<'a> {
     pub id: StreamId,
     pub env: &'a Envelope,
+    pub wanted: &'a dyn Fn(&Table) -> bool,
 }
 
 /// A value that cannot be read as what the column needs.
@@ -173,9 +178,25 @@ pub fn decimal_of(v: &Value, path: &str) -> Result<Option<Decimal>, ShapeError> 
     match v {
         Value::Null => Ok(None),
         Value::Number(n) => {
-            let s = n.to_string();
-            Decimal::from_str(&s)
-                .or_else(|_| Decimal::from_scientific(&s))
+            // Through its exact text, never f64; on the stack (points are
+            // the most frequent value of a matchups snapshot).
+            let mut buf = [0u8; 64];
+            let len = {
+                let mut cursor = std::io::Cursor::new(&mut buf[..]);
+                std::io::Write::write_fmt(&mut cursor, format_args!("{n}"))
+                    .ok()
+                    .map(|()| cursor.position() as usize)
+            };
+            let owned;
+            let s = match len.and_then(|l| std::str::from_utf8(&buf[..l]).ok()) {
+                Some(s) => s,
+                None => {
+                    owned = n.to_string();
+                    owned.as_str()
+                }
+            };
+            Decimal::from_str(s)
+                .or_else(|_| Decimal::from_scientific(s))
                 .map(Some)
                 .map_err(|_| type_err(path, "a number", v))
         }
