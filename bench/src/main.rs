@@ -257,8 +257,10 @@ async fn run(
     if bins.consumer_has("rebuild")? {
         eprintln!("bench: sleeper-consumer rebuild");
         let t = Instant::now();
-        bins.consumer_cmd(&["rebuild"], &redis_url, &pg.url(&db1), stream, "g1")?;
+        let summary = bins.consumer_cmd(&["rebuild"], &redis_url, &pg.url(&db1), stream, "g1")?;
         let rb_s = t.elapsed().as_secs_f64();
+        eprintln!("bench: {summary}");
+        report.set("rebuild_summary", json!(summary));
         report.set("compacted_rebuild_s", json!(round2(rb_s)));
         report.row(
             "rebuild (whole log)",

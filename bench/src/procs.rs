@@ -41,7 +41,7 @@ impl Bins {
         database_url: &str,
         stream: &str,
         group: &str,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let out = Command::new(self.path("sleeper-consumer"))
             .args(args)
             .envs(consumer_env(
@@ -59,7 +59,7 @@ impl Bins {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     /// Whether `sleeper-consumer --help` lists `sub`.

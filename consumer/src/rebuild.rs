@@ -102,6 +102,10 @@ pub struct RebuildReport {
     pub tail_events: u64,
     /// How long live projectors were paused (the swap transaction's lock hold).
     pub pause_seconds: f64,
+    /// Creating the shadow schema (the projection migrations).
+    pub shadow_seconds: f64,
+    /// Building the shadow from the archive snapshot (compaction and writes).
+    pub build_seconds: f64,
     pub seconds: f64,
 }
 
@@ -109,8 +113,9 @@ impl RebuildReport {
     /// The closing summary line.
     pub fn summary(&self) -> String {
         format!(
-            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s (live projection paused {:.3}s)",
-            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds, self.pause_seconds
+            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s (shadow schema {:.1}s, build {:.1}s; live projection paused {:.3}s)",
+            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds,
+            self.shadow_seconds, self.build_seconds, self.pause_seconds
         )
     }
 }
@@ -240,11 +245,14 @@ async fn rebuild_locked(
             &[&SHADOW_SCHEMA],
         )
         .await?;
-    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
-
     let mut report = RebuildReport::default();
+    let t = Instant::now();
+    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
+    report.shadow_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let (watermark, seen_max) =
         build_snapshot(reader, shadow, max_body, progress, &mut report).await?;
+    report.build_seconds = t.elapsed().as_secs_f64();
 
     // Catch up without any lock, so the swap's tail is short.
     let next_watermark = read_watermark(reader).await?;

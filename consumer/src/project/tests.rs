@@ -1384,7 +1384,11 @@ fn projecting_some_tables_gives_those_tables_exactly_and_refuses_the_same() {
         .expect("a bench player")
         .to_string();
     body[0]["players_points"][bench] = "lots".into();
-    let bad = envelope(Kind::Matchups, scope, &serde_json::to_vec(&body).expect("json"));
+    let bad = envelope(
+        Kind::Matchups,
+        scope,
+        &serde_json::to_vec(&body).expect("json"),
+    );
     assert!(project(VERSION, &bad).is_err());
     assert!(project_tables(VERSION, &bad, |t| t.mode == Mode::Series).is_err());
 }
