@@ -32,7 +32,7 @@ use crate::coalesce;
 use crate::project::{project, PayloadShape, Projection};
 use crate::read::Entry;
 use crate::stream_id::StreamId;
-use crate::write;
+use crate::{versions, write};
 
 /// Every batch holds this advisory lock shared; `rebuild` takes it exclusively to swap.
 pub const PROJECTION_LOCK: i64 = 0x5EE9_E45F_0002;
@@ -380,20 +380,6 @@ pub async fn apply_projected(
     }
 }
 
-/// Sets the scope's version if the event's is newer; returns a row if it did.
-const VERSION_IF_NEWER: &str = "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (scope) DO UPDATE \
-     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
-     WHERE (v.version_ms, v.version_seq) < (EXCLUDED.version_ms, EXCLUDED.version_seq) \
-     RETURNING true";
-/// [`VERSION_IF_NEWER`] letting the applied version itself through (replay).
-const VERSION_IF_NOT_OLDER: &str =
-    "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (scope) DO UPDATE \
-     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
-     WHERE (v.version_ms, v.version_seq) <= (EXCLUDED.version_ms, EXCLUDED.version_seq) \
-     RETURNING true";
-
 async fn write_event(
     tx: &mut Transaction<'_>,
     id: StreamId,
@@ -407,8 +393,8 @@ async fn write_event(
     let newer = tx
         .query_typed_opt(
             match guard {
-                Guard::Newer => VERSION_IF_NEWER,
-                Guard::NotOlder => VERSION_IF_NOT_OLDER,
+                Guard::Newer => versions::IF_NEWER,
+                Guard::NotOlder => versions::IF_NOT_OLDER,
             },
             &[
                 (&env.scope, Type::TEXT),

@@ -21,17 +21,16 @@
 //! the batch event by event, each under its own savepoint.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use sleeper_shared::Envelope;
-use tokio_postgres::types::Type;
 use tokio_postgres::Transaction;
 
 use crate::batch::Disposition;
 use crate::project::kept::KeptRows;
 use crate::project::{Projection, TableRows};
 use crate::stream_id::StreamId;
-use crate::write;
+use crate::{versions, write};
 
 /// One decoded, projected event of the batch.
 pub struct Event<'a> {
@@ -41,23 +40,16 @@ pub struct Event<'a> {
     pub projection: &'a Projection,
 }
 
-/// The scopes' versions, moved forward where the event's is newer; returns
-/// the scopes it moved.
-const VERSIONS_IF_NEWER: &str =
-    "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \
-     SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[]) \
-     ON CONFLICT (scope) DO UPDATE \
-     SET version_ms = EXCLUDED.version_ms, version_seq = EXCLUDED.version_seq \
-     WHERE (v.version_ms, v.version_seq) < (EXCLUDED.version_ms, EXCLUDED.version_seq) \
-     RETURNING scope";
-
 /// Apply `events` (the batch's projectable events, in stream order) and say
 /// what became of each, in the same order. The scopes must be locked.
 pub async fn apply(
     tx: &Transaction<'_>,
     events: &[Event<'_>],
 ) -> Result<Vec<Disposition>, tokio_postgres::Error> {
-    let applied = applied_versions(tx, events).await?;
+    let mut scopes: Vec<&str> = events.iter().map(|e| e.env.scope.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let applied = versions::applied(tx, &scopes).await?;
     // Per scope, the events newer than its applied version, newest first.
     let mut newer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
@@ -84,7 +76,15 @@ pub async fn apply(
         };
         winners.push((newest, projection));
     }
-    let moved = move_versions(tx, events, &winners).await?;
+    let moves: Vec<versions::Move<'_>> = winners
+        .iter()
+        .map(|(i, _)| versions::Move {
+            scope: &events[*i].env.scope,
+            id: events[*i].id,
+            kind: events[*i].env.kind.as_str(),
+        })
+        .collect();
+    let moved = versions::move_forward(tx, &moves).await?;
     // Under the scopes' locks, nothing else moved them: every winner moves.
     winners.retain(|(i, _)| moved.contains(events[*i].env.scope.as_str()));
 
@@ -110,64 +110,4 @@ pub async fn apply(
 
 fn rows_of(tables: &[TableRows]) -> u64 {
     tables.iter().map(|t| t.rows.len() as u64).sum()
-}
-
-/// The applied version of each scope of the batch that has one.
-async fn applied_versions<'e>(
-    tx: &Transaction<'_>,
-    events: &[Event<'e>],
-) -> Result<HashMap<String, StreamId>, tokio_postgres::Error> {
-    let mut scopes: Vec<&str> = events.iter().map(|e| e.env.scope.as_str()).collect();
-    scopes.sort_unstable();
-    scopes.dedup();
-    let rows = tx
-        .query_typed(
-            "SELECT scope, version_ms, version_seq FROM _versions WHERE scope = ANY($1)",
-            &[(&scopes, Type::TEXT_ARRAY)],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let id = StreamId {
-                ms: r.get(1),
-                seq: r.get(2),
-            };
-            (r.get::<_, String>(0), id)
-        })
-        .collect())
-}
-
-/// Move the winners' scopes to their versions; the scopes moved.
-async fn move_versions(
-    tx: &Transaction<'_>,
-    events: &[Event<'_>],
-    winners: &[(usize, Cow<'_, Projection>)],
-) -> Result<HashSet<String>, tokio_postgres::Error> {
-    if winners.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let pick = |f: fn(&Event<'_>) -> i64| winners.iter().map(|(i, _)| f(&events[*i])).collect();
-    let scopes: Vec<&str> = winners
-        .iter()
-        .map(|(i, _)| events[*i].env.scope.as_str())
-        .collect();
-    let kinds: Vec<&str> = winners
-        .iter()
-        .map(|(i, _)| events[*i].env.kind.as_str())
-        .collect();
-    let ms: Vec<i64> = pick(|e| e.id.ms);
-    let seq: Vec<i64> = pick(|e| e.id.seq);
-    let rows = tx
-        .query_typed(
-            VERSIONS_IF_NEWER,
-            &[
-                (&scopes, Type::TEXT_ARRAY),
-                (&ms, Type::INT8_ARRAY),
-                (&seq, Type::INT8_ARRAY),
-                (&kinds, Type::TEXT_ARRAY),
-            ],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
 }

@@ -20,6 +20,7 @@
 //! - `trim`      — retention (XTRIM MINID below every group's safe id) and idle consumer names
 //! - `dlq`, `status` — the `dlq` and `status` commands
 //! - `stream_id` — stream ids as versions
+//! - `versions`  — `_versions`, each scope's applied version: read and moved, one or many at once
 //! - `metrics`, `app` — metrics, connections and readiness checks
 
 pub mod ack;
@@ -41,4 +42,5 @@ pub mod replay;
 pub mod status;
 pub mod stream_id;
 pub mod trim;
+pub mod versions;
 pub mod write;

@@ -32,7 +32,6 @@ use std::time::Instant;
 use redis::aio::ConnectionManager;
 use sleeper_shared::stream::StreamKeys;
 use sleeper_shared::Envelope;
-use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use crate::batch::{self, decode_envelope, is_data_error, Guard, PROJECTION_LOCK};
@@ -43,7 +42,7 @@ use crate::project::{
 };
 use crate::registry;
 use crate::stream_id::StreamId;
-use crate::write;
+use crate::{versions, write};
 
 /// Where the new tables are built.
 pub const SHADOW_SCHEMA: &str = "sleeper_rebuild";
@@ -352,7 +351,7 @@ async fn build_snapshot(
     Ok((watermark, seen_max))
 }
 
-/// Series rows of many events, merged per table for one bulk insert each.
+/// Series rows of many events, written together.
 #[derive(Default)]
 struct SeriesBuffer {
     tables: Vec<TableRows>,
@@ -361,25 +360,14 @@ struct SeriesBuffer {
 
 impl SeriesBuffer {
     fn add(&mut self, series: Vec<TableRows>) {
-        for t in series {
-            self.rows += t.rows.len();
-            match self
-                .tables
-                .iter_mut()
-                .find(|b| std::ptr::eq(b.table, t.table))
-            {
-                Some(b) => b.rows.extend(t.rows),
-                None => self.tables.push(t),
-            }
-        }
+        self.rows += series.iter().map(|t| t.rows.len()).sum::<usize>();
+        self.tables.extend(series);
     }
 
+    /// Insert-if-absent (`Mode::Series`), each table once.
     async fn flush(&mut self, tx: &Transaction<'_>) -> Result<u64, tokio_postgres::Error> {
-        let mut n = 0;
-        for t in self.tables.drain(..) {
-            // Mode::Series: insert-if-absent, no delete.
-            n += write::apply(tx, &t).await?;
-        }
+        let n = write::apply_tables(tx, &self.tables).await?;
+        self.tables.clear();
         self.rows = 0;
         Ok(n)
     }
@@ -661,23 +649,16 @@ async fn write_snapshots(
     scopes: &[&Compacted],
 ) -> Result<u64, tokio_postgres::Error> {
     let rows = write::apply_tables(tx, scopes.iter().flat_map(|c| &c.projection.snapshot));
-    let (names, kinds): (Vec<&str>, Vec<&str>) = scopes
+    let moves: Vec<versions::Move<'_>> = scopes
         .iter()
-        .map(|c| (c.newest.env.scope.as_str(), c.newest.env.kind.as_str()))
-        .unzip();
-    let ms: Vec<i64> = scopes.iter().map(|c| c.newest.id.ms).collect();
-    let seq: Vec<i64> = scopes.iter().map(|c| c.newest.id.seq).collect();
-    let params: [(&(dyn ToSql + Sync), Type); 4] = [
-        (&names, Type::TEXT_ARRAY),
-        (&ms, Type::INT8_ARRAY),
-        (&seq, Type::INT8_ARRAY),
-        (&kinds, Type::TEXT_ARRAY),
-    ];
-    let versions = tx.query_typed(
-        "INSERT INTO _versions (scope, version_ms, version_seq, kind) \
-         SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[])",
-        &params,
-    );
+        .map(|c| versions::Move {
+            scope: &c.newest.env.scope,
+            id: c.newest.id,
+            kind: c.newest.env.kind.as_str(),
+        })
+        .collect();
+    // The shadow starts empty: every scope (each once) moves.
+    let versions = versions::move_forward(tx, &moves);
     let (rows, _) = tokio::try_join!(rows, versions)?;
     Ok(rows)
 }

@@ -56,7 +56,7 @@ pub async fn apply_all(
     let retire = (table.mode != Mode::Series && !sets.is_empty()).then(|| {
         let mut params = match table.mode {
             // Retiring the absent needs every key, but only the keys.
-            Mode::KeepAbsent { .. } => column_params(table, &key_columns(table), &rows),
+            Mode::KeepAbsent { .. } => column_params(table, &table.key_indexes(), &rows),
             _ => Vec::new(),
         };
         params.extend(owner_params(table, sets));
@@ -125,15 +125,6 @@ async fn run(
     Ok(())
 }
 
-/// Indexes (into `table.columns`) of the primary key's columns, in key order.
-fn key_columns(table: &Table) -> Vec<usize> {
-    table
-        .key
-        .iter()
-        .filter_map(|k| table.columns.iter().position(|c| c.name == *k))
-        .collect()
-}
-
 /// The owner's columns, in owner order.
 fn owner_columns(table: &Table) -> Vec<Col> {
     table
@@ -178,7 +169,8 @@ fn statement(table: &Table, part: Part) -> String {
 
 fn retire_statement(table: &Table) -> String {
     let keys: Vec<Col> = match table.mode {
-        Mode::KeepAbsent { .. } => key_columns(table)
+        Mode::KeepAbsent { .. } => table
+            .key_indexes()
             .into_iter()
             .map(|i| table.columns[i])
             .collect(),

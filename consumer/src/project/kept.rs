@@ -31,9 +31,8 @@ type KeptTable = (&'static Table, HashSet<Vec<Val>>, Vec<Vec<Val>>);
 
 fn key_of(t: &TableRows, row: &[Val]) -> Vec<Val> {
     t.table
-        .key
-        .iter()
-        .filter_map(|k| t.table.columns.iter().position(|c| c.name == *k))
+        .key_indexes()
+        .into_iter()
         .filter_map(|i| row.get(i).cloned())
         .collect()
 }

@@ -68,6 +68,16 @@ pub struct Table {
     pub mode: Mode,
 }
 
+impl Table {
+    /// Indexes (into `columns`) of the primary key's columns, in key order.
+    pub fn key_indexes(&self) -> Vec<usize> {
+        self.key
+            .iter()
+            .filter_map(|k| self.columns.iter().position(|c| c.name == *k))
+            .collect()
+    }
+}
+
 /// A value for one cell. `None` is SQL NULL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Val {
@@ -142,12 +152,7 @@ impl TableRows {
     /// entity twice (a player twice in a roster) is still one entity; without
     /// this the insert would fail on the key and dead-letter the whole event.
     pub fn dedup_by_key(&mut self) {
-        let idx: Vec<usize> = self
-            .table
-            .key
-            .iter()
-            .filter_map(|k| self.table.columns.iter().position(|c| c.name == *k))
-            .collect();
+        let idx = self.table.key_indexes();
         let mut seen = std::collections::HashSet::with_capacity(self.rows.len());
         let keep: Vec<bool> = self
             .rows

@@ -17,17 +17,7 @@ use sleeper_tests::harness::season::{self, SeasonSpec};
 use sleeper_tests::harness::{Bin, Proc, TestEnv};
 
 use crate::crash::checksums;
-use crate::support::eventually;
-
-fn vars_with(base: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = base
-        .iter()
-        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-        .cloned()
-        .collect();
-    v.extend(extra.iter().map(|(k, x)| (k.to_string(), x.to_string())));
-    v
-}
+use crate::support::{eventually, with};
 
 /// XADD every event in order, pipelined; their ids.
 async fn append_all(
@@ -79,7 +69,7 @@ async fn drained(env: &TestEnv, stream: &str, group: &str) {
 fn spawn_consumer(vars: &[(String, String)], name: &str) -> Proc {
     Bin::consumer().spawn(
         &["run"],
-        &vars_with(vars, &[("CONSUMER_NAME", name), ("LOG_LEVEL", "warn")]),
+        &with(vars, &[("CONSUMER_NAME", name), ("LOG_LEVEL", "warn")]),
     )
 }
 
@@ -383,7 +373,7 @@ async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
     let env = TestEnv::new("rebuild_live").await;
     let clean = TestEnv::new("rebuild_live_clean").await;
     let vars = env.vars();
-    let clean_vars = vars_with(
+    let clean_vars = with(
         &clean.vars(),
         &[
             ("STREAM_KEY", env.stream_key.as_str()),
@@ -496,7 +486,7 @@ async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_r
     })
     .await;
     let env = TestEnv::new("trim_safe").await;
-    let vars = vars_with(
+    let vars = with(
         &env.vars(),
         &[("TRIM_GROUPS", "projector,g2"), ("STREAM_RETENTION", "1ms")],
     );
@@ -661,7 +651,7 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
 
     let env = TestEnv::new("rebuild_hasura").await;
     let url = format!("http://{addr}");
-    let vars = vars_with(
+    let vars = with(
         &env.vars(),
         &[
             ("HASURA_URL", url.as_str()),
