@@ -264,6 +264,43 @@ pub async fn create_db(pg: &PostgresServer, name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
+/// Drop a database no later phase reads, so autovacuum has no work left in
+/// it to do while the next phase is timed.
+pub async fn drop_db(pg: &PostgresServer, name: &str) -> Result<()> {
+    let admin = connect(&pg.url("postgres")).await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    Ok(())
+}
+
+/// Settle a database before a timed phase reads it: `VACUUM (ANALYZE)`
+/// does now what autovacuum would otherwise do during the timed phase (a
+/// database that has been live a while is in this state), then wait until
+/// no autovacuum worker runs anywhere on the server (60 s at most).
+pub async fn settle(pg: &PostgresServer, name: &str) -> Result<()> {
+    connect(&pg.url(name))
+        .await?
+        .batch_execute("VACUUM (ANALYZE)")
+        .await?;
+    let admin = connect(&pg.url("postgres")).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let busy: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+                &[],
+            )
+            .await?
+            .get(0);
+        if busy == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
 /// Wait until `pipeline.event_log` holds `n` rows; returns the highest peak
 /// RSS (MB) seen among `procs` meanwhile.
 pub async fn wait_archived(

@@ -10,6 +10,7 @@
 //! - `coalesce`  — a batch's newest snapshot per scope, every table written once (the fast path)
 //! - `project`   — one module per event kind, each a pure `event → rows`
 //! - `write`     — the generic, column-wise row writer
+//! - `copy_in`   — binary COPY into tables that hold none of the rows yet (rebuild's shadow)
 //! - `archive`   — `pipeline.event_log`, insert-if-absent
 //! - `ack`       — XACK, and dead letters (XADD to the DLQ + XACK in one MULTI)
 //! - `projector` — the stepping loop (`process_once`) and `run`
@@ -29,6 +30,7 @@ pub mod archive;
 pub mod batch;
 pub mod coalesce;
 pub mod config;
+pub mod copy_in;
 pub mod dlq;
 pub mod metrics;
 pub mod migrate;

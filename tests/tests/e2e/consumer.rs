@@ -729,3 +729,52 @@ async fn a_rejected_row_dead_letters_its_event_only_and_the_batch_still_applies(
     assert_eq!(archived, 4);
     drop(consumer);
 }
+
+/// The writers' static table definitions agree with the migrated catalog:
+/// every column exists with the SQL type its `ColType` stands for. Binary
+/// COPY (the rebuild) sends each cell in its column's binary format, which
+/// Postgres reads by the column's real type: a drift would be misread or
+/// refused, not converted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_definitions_match_the_migrated_column_types() {
+    use sleeper_consumer::project::{ColType, TABLES};
+    let env = TestEnv::new("table_types").await;
+    let out = Bin::consumer().run(&["migrate"], &env.vars());
+    assert!(out.status.success(), "migrate: {}", out.stderr);
+    let pg = env.pg().await;
+    let mut checked = 0;
+    for table in TABLES {
+        let rows = pg
+            .query(
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+                 FROM pg_attribute a
+                 WHERE a.attrelid = format('sleeper.%I', $1::text)::regclass
+                   AND a.attnum > 0 AND NOT a.attisdropped",
+                &[&table.name],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("table {}: {e}", table.name));
+        let sql: std::collections::HashMap<String, String> =
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        for c in table.columns {
+            let want = match c.ty {
+                ColType::Text => "text",
+                ColType::Int => "integer",
+                ColType::BigInt => "bigint",
+                ColType::Numeric => "numeric",
+                ColType::Bool => "boolean",
+                ColType::Jsonb => "jsonb",
+                ColType::Timestamptz => "timestamp with time zone",
+            };
+            assert_eq!(
+                sql.get(c.name).map(String::as_str),
+                Some(want),
+                "{}.{}",
+                table.name,
+                c.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} columns checked");
+}
