@@ -76,9 +76,10 @@ pub struct Args {
     #[arg(long, default_value_t = 3.0)]
     pub speed: f64,
     /// Times the rebuild runs on the same database (each swaps in fresh
-    /// tables); the median is reported, every time is listed.
-    #[arg(long, default_value_t = 1)]
-    pub rebuilds: usize,
+    /// tables); the median is reported, every time is listed (default 3;
+    /// `--quick` 1).
+    #[arg(long)]
+    pub rebuilds: Option<usize>,
     /// Where the project's binaries are (default: next to this one).
     #[arg(long)]
     pub bin_dir: Option<PathBuf>,
@@ -265,7 +266,8 @@ async fn run(
         procs::settle(&pg, &db1).await?;
         let mut times = Vec::new();
         let mut summaries = Vec::new();
-        for _ in 0..args.rebuilds.max(1) {
+        let rebuilds = args.rebuilds.unwrap_or(if args.quick { 1 } else { 3 });
+        for _ in 0..rebuilds.max(1) {
             eprintln!("bench: sleeper-consumer rebuild");
             let t = Instant::now();
             let summary =

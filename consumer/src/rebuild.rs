@@ -9,9 +9,11 @@
 //!    data error falls back to the next newest), so snapshot work grows with
 //!    scopes, not events. Scopes whose projection yields series samples or
 //!    keeps absent rows (league members) are read in full: series samples
-//!    are written in bulk, insert-if-absent; kept rows are merged newest
-//!    first, exactly what applying the events in order leaves. Compacted
-//!    scopes are written together, each table once per ~20 000 rows; only
+//!    are written in bulk; kept rows are merged newest first, exactly what
+//!    applying the events in order leaves. Reading and writing run at once:
+//!    scopes are compacted a few at a time and handed to a writer that
+//!    COPYs them into the shadow together (`crate::copy_in`: the shadow
+//!    holds none of their rows yet), each table once per ~20 000 rows; only
 //!    if Postgres rejects some of it are they written scope by scope.
 //! 3. Catch-up: archive rows the snapshot did not see are applied through the
 //!    live guard, first without any lock, then in the swap transaction.
