@@ -12,7 +12,6 @@
 //! Postgres refuses fails the COPY with the same data-error SQLSTATE the
 //! live writer would get, so callers fall back the same way.
 
-use std::collections::HashMap;
 use std::error::Error;
 
 use bytes::{BufMut, BytesMut};
@@ -22,24 +21,18 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::Transaction;
 
 use crate::pg_text;
-use crate::project::{ColType, Table, TableRows, Val, TABLES};
+use crate::project::{by_table, Table, TableRows, Val};
 
-/// COPY every set's rows, grouped per table (one COPY each, in [`TABLES`]
-/// order: one connection carries one COPY at a time). Returns the rows
-/// written.
+/// COPY every set's rows, grouped per table ([`by_table`]): one COPY per
+/// table, one after another (a connection carries one COPY at a time).
+/// Returns the rows written.
 pub async fn copy_tables<'a>(
     tx: &Transaction<'_>,
     rows: impl IntoIterator<Item = &'a TableRows>,
 ) -> Result<u64, tokio_postgres::Error> {
-    let mut sets: HashMap<*const Table, Vec<&TableRows>> = HashMap::new();
-    for t in rows {
-        sets.entry(std::ptr::from_ref(t.table)).or_default().push(t);
-    }
     let mut written = 0;
-    for table in TABLES {
-        if let Some(sets) = sets.get(&std::ptr::from_ref(*table)) {
-            written += copy_table(tx, table, sets).await?;
-        }
+    for (table, sets) in by_table(rows) {
+        written += copy_table(tx, table, &sets).await?;
     }
     Ok(written)
 }
@@ -61,7 +54,7 @@ async fn copy_table(
             names.join(", ")
         ))
         .await?;
-    let types: Vec<Type> = table.columns.iter().map(|c| copy_type(c.ty)).collect();
+    let types: Vec<Type> = table.columns.iter().map(|c| c.ty.pg_type()).collect();
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
     let mut cells: Vec<Cell<'_>> = Vec::with_capacity(table.columns.len());
@@ -73,19 +66,6 @@ async fn copy_table(
         writer.as_mut().write(&refs).await?;
     }
     writer.finish().await
-}
-
-/// The type a column's cells are sent as (the column's own SQL type).
-fn copy_type(ty: ColType) -> Type {
-    match ty {
-        ColType::Text => Type::TEXT,
-        ColType::Jsonb => Type::JSONB,
-        ColType::Int => Type::INT4,
-        ColType::BigInt => Type::INT8,
-        ColType::Timestamptz => Type::TIMESTAMPTZ,
-        ColType::Numeric => Type::NUMERIC,
-        ColType::Bool => Type::BOOL,
-    }
 }
 
 /// One cell in Postgres's binary format.
@@ -145,7 +125,7 @@ impl ToSql for Cell<'_> {
     }
 
     fn accepts(_: &Type) -> bool {
-        // The type is the column's (`copy_type`); a cell of another type
+        // The type is the column's (`ColType::pg_type`); a cell of another type
         // than its column is a projection bug the projection tests catch.
         true
     }

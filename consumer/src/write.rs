@@ -6,7 +6,6 @@
 //! column names come from static [`Table`] definitions, never from data;
 //! every value is a bound parameter.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
@@ -14,7 +13,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Transaction;
 
 use crate::pg_text;
-use crate::project::{Col, ColType, Mode, Table, TableRows, Val, TABLES};
+use crate::project::{by_table, Col, ColType, Mode, Table, TableRows, Val};
 
 /// Write one table's rows of one event (see [`apply_all`]).
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {
@@ -77,21 +76,17 @@ pub async fn apply_all(
     Ok(rows.len() as u64)
 }
 
-/// Write many tables' rows at once: grouped per table (one [`apply_all`]
-/// each, in [`TABLES`] order), every table's statements in flight on the
+/// Write many tables' rows at once: grouped per table ([`by_table`]; one
+/// [`apply_all`] each), every table's statements in flight on the
 /// connection together. Returns the rows written.
 pub async fn apply_tables<'a>(
     tx: &Transaction<'_>,
     rows: impl IntoIterator<Item = &'a TableRows>,
 ) -> Result<u64, tokio_postgres::Error> {
-    let mut sets: HashMap<*const Table, Vec<&TableRows>> = HashMap::new();
-    for t in rows {
-        sets.entry(std::ptr::from_ref(t.table)).or_default().push(t);
-    }
-    let writes = TABLES.iter().filter_map(|table| {
-        let sets = sets.get(&std::ptr::from_ref(*table))?;
-        Some(apply_all(tx, table, sets))
-    });
+    let groups = by_table(rows);
+    let writes = groups
+        .iter()
+        .map(|(table, sets)| apply_all(tx, table, sets));
     Ok(futures::future::try_join_all(writes).await?.iter().sum())
 }
 
@@ -326,6 +321,7 @@ fn array_param<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::TABLES;
 
     fn table(name: &str) -> &'static Table {
         TABLES

@@ -61,6 +61,22 @@ pub static TABLES: &[&Table] = &[
     &trending::TRENDING_PLAYERS,
 ];
 
+/// Sets of rows grouped by table, in [`TABLES`] order (the writers write
+/// each table once for many sets).
+pub fn by_table<'a>(
+    rows: impl IntoIterator<Item = &'a TableRows>,
+) -> Vec<(&'static Table, Vec<&'a TableRows>)> {
+    let mut sets: std::collections::HashMap<*const Table, Vec<&'a TableRows>> =
+        std::collections::HashMap::new();
+    for t in rows {
+        sets.entry(std::ptr::from_ref(t.table)).or_default().push(t);
+    }
+    TABLES
+        .iter()
+        .filter_map(|table| Some((*table, sets.remove(&std::ptr::from_ref(*table))?)))
+        .collect()
+}
+
 /// The rows one event yields.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Projection {

@@ -18,6 +18,20 @@ pub enum ColType {
 }
 
 impl ColType {
+    /// The column's own SQL type (what the migrations declare; binary COPY
+    /// sends cells in its format).
+    pub fn pg_type(self) -> Type {
+        match self {
+            ColType::Text => Type::TEXT,
+            ColType::Jsonb => Type::JSONB,
+            ColType::Int => Type::INT4,
+            ColType::BigInt => Type::INT8,
+            ColType::Timestamptz => Type::TIMESTAMPTZ,
+            ColType::Numeric => Type::NUMERIC,
+            ColType::Bool => Type::BOOL,
+        }
+    }
+
     /// The Postgres array type the writer binds a column as (JSON and
     /// timestamps travel as text and milliseconds; the statement converts).
     pub fn array_type(self) -> Type {

@@ -737,7 +737,7 @@ async fn a_rejected_row_dead_letters_its_event_only_and_the_batch_still_applies(
 /// refused, not converted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn table_definitions_match_the_migrated_column_types() {
-    use sleeper_consumer::project::{ColType, TABLES};
+    use sleeper_consumer::project::TABLES;
     let env = TestEnv::new("table_types").await;
     let out = Bin::consumer().run(&["migrate"], &env.vars());
     assert!(out.status.success(), "migrate: {}", out.stderr);
@@ -746,7 +746,7 @@ async fn table_definitions_match_the_migrated_column_types() {
     for table in TABLES {
         let rows = pg
             .query(
-                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+                "SELECT a.attname::text, a.atttypid, format_type(a.atttypid, a.atttypmod)
                  FROM pg_attribute a
                  WHERE a.attrelid = format('sleeper.%I', $1::text)::regclass
                    AND a.attnum > 0 AND NOT a.attisdropped",
@@ -754,24 +754,20 @@ async fn table_definitions_match_the_migrated_column_types() {
             )
             .await
             .unwrap_or_else(|e| panic!("table {}: {e}", table.name));
-        let sql: std::collections::HashMap<String, String> =
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let sql: std::collections::HashMap<String, (u32, String)> = rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect();
         for c in table.columns {
-            let want = match c.ty {
-                ColType::Text => "text",
-                ColType::Int => "integer",
-                ColType::BigInt => "bigint",
-                ColType::Numeric => "numeric",
-                ColType::Bool => "boolean",
-                ColType::Jsonb => "jsonb",
-                ColType::Timestamptz => "timestamp with time zone",
-            };
+            let want = c.ty.pg_type();
+            let found = sql.get(c.name);
             assert_eq!(
-                sql.get(c.name).map(String::as_str),
-                Some(want),
-                "{}.{}",
+                found.map(|(oid, _)| *oid),
+                Some(want.oid()),
+                "{}.{}: declared {want}, migrated {:?}",
                 table.name,
-                c.name
+                c.name,
+                found.map(|(_, name)| name)
             );
             checked += 1;
         }
