@@ -211,13 +211,17 @@ async fn schema_exists(client: &Client, schema: &str) -> Result<bool, tokio_post
 /// transaction's start) is at or after the oldest open transaction's start
 /// (or now). A small margin covers clock granularity. This needs the
 /// rebuild to see other sessions' `xact_start` in `pg_stat_activity`: the
-/// same database role as the projectors (or `pg_read_all_stats`).
+/// same database role as the projectors (or `pg_read_all_stats`). Only
+/// client sessions count: an autovacuum worker's long transaction archives
+/// nothing and would only push the watermark back (every event archived
+/// since would be read again as tail: a no-op through the guard, but slow).
 async fn read_watermark(client: &Client) -> Result<i64, tokio_postgres::Error> {
     Ok(client
         .query_one(
             "SELECT (extract(epoch FROM least(now(), coalesce(
                     (SELECT min(xact_start) FROM pg_stat_activity
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()), now())))
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()
+                       AND backend_type = 'client backend'), now())))
                     * 1000 - $1::float8)::int8",
             &[&WATERMARK_MARGIN_MS],
         )
