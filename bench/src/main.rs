@@ -199,7 +199,16 @@ async fn run(
     let c = Service::spawn(&bins, &redis_url, &pg.url(&db1), stream, "g1", "c1")?;
     let ready_ms = c.wait_ready(Duration::from_secs(30)).await?;
     report.set("start_to_ready_ms", json!(round(ready_ms)));
-    let peak1 = procs::wait_archived(&pg.url(&db1), log.events, &[&c], drain_limit(&log)).await?;
+    let peak1 = procs::wait_drained(
+        &redis_url,
+        stream,
+        "g1",
+        &pg.url(&db1),
+        log.events,
+        &[&c],
+        drain_limit(&log),
+    )
+    .await?;
     let p1_s = t.elapsed().as_secs_f64();
     let rows1 = c.rows_written().await?;
     drop(c);
@@ -218,7 +227,16 @@ async fn run(
     let t = Instant::now();
     let a = Service::spawn(&bins, &redis_url, &pg.url(&db2), stream, "g2", "c1")?;
     let b = Service::spawn(&bins, &redis_url, &pg.url(&db2), stream, "g2", "c2")?;
-    let _ = procs::wait_archived(&pg.url(&db2), log.events, &[&a, &b], drain_limit(&log)).await?;
+    let _ = procs::wait_drained(
+        &redis_url,
+        stream,
+        "g2",
+        &pg.url(&db2),
+        log.events,
+        &[&a, &b],
+        drain_limit(&log),
+    )
+    .await?;
     let p2_s = t.elapsed().as_secs_f64();
     let rows2 = a.rows_written().await? + b.rows_written().await?;
     drop((a, b));
