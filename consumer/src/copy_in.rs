@@ -57,20 +57,15 @@ async fn copy_table(
     let types: Vec<Type> = table.columns.iter().map(|c| c.ty.pg_type()).collect();
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
-    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(table.columns.len());
+    // One vector of cell references for every row (all borrow `sets`).
+    let mut cells: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(table.columns.len());
     for row in sets.iter().flat_map(|s| &s.rows) {
         cells.clear();
-        cells.extend(row.iter().map(Cell));
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
-        writer.as_mut().write(&refs).await?;
+        cells.extend(row.iter().map(|v| v as &(dyn ToSql + Sync)));
+        writer.as_mut().write(&cells).await?;
     }
     writer.finish().await
 }
-
-/// One cell in Postgres's binary format.
-#[derive(Debug)]
-struct Cell<'a>(&'a Val);
 
 /// Milliseconds since 1970 → microseconds since 2000 (Postgres's epoch),
 /// computed as `to_timestamp(ms::float8 / 1000.0)` computes it, so COPY
@@ -89,13 +84,14 @@ fn pg_micros(ms: i64) -> Option<i64> {
 /// refused on receipt as "timestamp out of range", like `to_timestamp`.
 const OUT_OF_RANGE_MICROS: i64 = i64::MAX - 1;
 
-impl ToSql for Cell<'_> {
+/// A cell in Postgres's binary format for its column's type.
+impl ToSql for Val {
     fn to_sql(
         &self,
         ty: &Type,
         out: &mut BytesMut,
     ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        match self.0 {
+        match self {
             Val::Text(None)
             | Val::Jsonb(None)
             | Val::Timestamptz(None)
@@ -125,8 +121,8 @@ impl ToSql for Cell<'_> {
     }
 
     fn accepts(_: &Type) -> bool {
-        // The type is the column's (`ColType::pg_type`); a cell of another type
-        // than its column is a projection bug the projection tests catch.
+        // The type is the column's (`ColType::pg_type`); a cell of another
+        // type than its column is a projection bug the projection tests catch.
         true
     }
 
@@ -153,18 +149,18 @@ mod tests {
     fn cells_are_postgres_binary() {
         let mut out = BytesMut::new();
         let text = Val::text("a\0b");
-        Cell(&text).to_sql(&Type::TEXT, &mut out).expect("text");
+        text.to_sql(&Type::TEXT, &mut out).expect("text");
         assert_eq!(&out[..], "a\u{FFFD}b".as_bytes());
         out.clear();
         let json = Val::Jsonb(Some(r#"{"k":1}"#.into()));
-        Cell(&json).to_sql(&Type::JSONB, &mut out).expect("jsonb");
+        json.to_sql(&Type::JSONB, &mut out).expect("jsonb");
         assert_eq!(&out[..], b"\x01{\"k\":1}");
         out.clear();
         let ts = Val::Timestamptz(Some(946_684_800_001));
-        Cell(&ts).to_sql(&Type::TIMESTAMPTZ, &mut out).expect("ts");
+        ts.to_sql(&Type::TIMESTAMPTZ, &mut out).expect("ts");
         assert_eq!(&out[..], 1000i64.to_be_bytes());
         assert!(matches!(
-            Cell(&Val::Int(None)).to_sql(&Type::INT4, &mut out),
+            Val::Int(None).to_sql(&Type::INT4, &mut out),
             Ok(IsNull::Yes)
         ));
     }
