@@ -438,27 +438,33 @@ async fn write_scopes(
             report.rows += series.flush(&tx).await?;
         }
         done += 1;
-        if done % SCOPES_PER_TX as u64 == 0 || done == total {
+        if done % SCOPES_PER_TX as u64 == 0 {
             pending.write(archive, &mut tx, &mut series, report).await?;
             report.rows += series.flush(&tx).await?;
             tx.commit().await?;
             tx = shadow.transaction().await?;
-            let so_far = RebuildReport {
-                events_read: report.events_read + archive.read.load(Ordering::Relaxed),
-                ..report.clone()
-            };
-            progress.update(done, total, &so_far);
+            progress.update(done, total, &so_far(report, archive));
         }
     }
     pending.write(archive, &mut tx, &mut series, report).await?;
     report.rows += series.flush(&tx).await?;
     tx.commit().await?;
+    progress.update(done, total, &so_far(report, archive));
     tracing::debug!(
         seconds = t0.elapsed().as_secs_f64(),
         waited_on_reads = waited.as_secs_f64(),
         "rebuild: every compacted scope written"
     );
     Ok(())
+}
+
+/// The report as it stands mid-build: the writing half's counts plus the
+/// events the reading half has decoded so far.
+fn so_far(report: &RebuildReport, archive: &Archive<'_>) -> RebuildReport {
+    RebuildReport {
+        events_read: report.events_read + archive.read.load(Ordering::Relaxed),
+        ..report.clone()
+    }
 }
 
 /// Series rows of many events, written together.
