@@ -12,7 +12,7 @@ use sleeper_shared::Envelope;
 use tokio_postgres::Transaction;
 
 use crate::read::Entry;
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 
 /// Postgres text cannot hold NUL; hostile envelopes may carry one.
 fn pg_text(s: &str) -> String {

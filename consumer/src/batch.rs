@@ -31,7 +31,7 @@ use crate::archive::{archive, Archived};
 use crate::coalesce;
 use crate::project::{project, PayloadShape, Projection};
 use crate::read::Entry;
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 use crate::{versions, write};
 
 /// Every batch holds this advisory lock shared; `rebuild` takes it exclusively to swap.

@@ -29,7 +29,7 @@ use tokio_postgres::Transaction;
 use crate::batch::Disposition;
 use crate::project::kept::KeptRows;
 use crate::project::{Projection, TableRows};
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 use crate::{versions, write};
 
 /// One decoded, projected event of the batch.

@@ -20,7 +20,6 @@
 //! - `registry`  — consumer heartbeats with their projection version (rebuild's version check)
 //! - `trim`      — retention (XTRIM MINID below every group's safe id) and idle consumer names
 //! - `dlq`, `status` — the `dlq` and `status` commands
-//! - `stream_id` — stream ids as versions
 //! - `versions`  — `_versions`, each scope's applied version: read and moved, one or many at once
 //! - `metrics`, `app` — metrics, connections and readiness checks
 
@@ -42,7 +41,6 @@ pub mod rebuild;
 pub mod registry;
 pub mod replay;
 pub mod status;
-pub mod stream_id;
 pub mod trim;
 pub mod versions;
 pub mod write;

@@ -45,7 +45,7 @@ use crate::project::{
     project, project_tables, Mode, Projection, Table, TableRows, PROJECTION_VERSION,
 };
 use crate::registry;
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 use crate::{copy_in, versions};
 
 /// Where the new tables are built.

@@ -25,7 +25,7 @@ use tokio_postgres::Client;
 use crate::batch::{self, decode_envelope, is_data_error, Disposition, Guard, PROJECTION_LOCK};
 use crate::project::kept::{needs_history, KeptRows};
 use crate::project::project;
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 use crate::write;
 
 /// Scopes applied per transaction.

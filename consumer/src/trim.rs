@@ -13,7 +13,7 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{RedisResult, Value};
 
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 
 /// What a trim pass decided.
 #[derive(Debug, Clone, PartialEq, Eq)]

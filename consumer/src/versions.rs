@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Transaction;
 
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 
 /// Sets the scope's version if the event's is newer; returns a row if it did.
 pub const IF_NEWER: &str = "INSERT INTO _versions AS v (scope, version_ms, version_seq, kind) \

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use sleeper_consumer::project::project;
-use sleeper_consumer::stream_id::StreamId;
+use sleeper_shared::StreamId;
 use sleeper_shared::{Envelope, Kind, Origin};
 
 fn scope_for(kind: Kind) -> &'static str {

@@ -15,6 +15,8 @@
 //! - [`telemetry`] — tracing setup, the `/health` `/ready` `/metrics` server
 //! - [`redact`]    — credential-free renderings of URLs for logs and `/ready`
 //! - [`shutdown`]  — SIGTERM / Ctrl-C → a cancellation token
+//! - [`startup`]   — what both binaries' `main` does: config errors, tracing, runtime, exit codes
+//! - [`stream_id`] — stream ids (`<ms>-<seq>`), ordered numerically: an event's version
 
 pub mod config;
 pub mod envelope;
@@ -24,9 +26,12 @@ pub mod redact;
 pub mod redis_conn;
 pub mod scope;
 pub mod shutdown;
+pub mod startup;
 pub mod stream;
+pub mod stream_id;
 pub mod telemetry;
 
 pub use envelope::{Envelope, Origin};
 pub use kind::Kind;
 pub use scope::Scope;
+pub use stream_id::StreamId;

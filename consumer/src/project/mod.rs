@@ -31,7 +31,7 @@ use sleeper_shared::{Envelope, Kind};
 
 pub use table::{Col, ColType, Mode, Table, TableRows, Val};
 
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 
 /// The version of the projection logic compiled into this binary. Bump it
 /// whenever any projection's output changes: each running consumer registers

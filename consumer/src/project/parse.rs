@@ -13,7 +13,7 @@ use serde_json::Value;
 use sleeper_shared::{Envelope, Scope};
 
 use super::Table;
-use crate::stream_id::StreamId;
+use sleeper_shared::StreamId;
 
 /// What a projection gets: the event and its version, and which tables'
 /// rows are wanted (a projection may skip building the others' rows, but

@@ -1,6 +1,6 @@
 //! Stream ids as versions.
 //!
-//! DESIGN rule 2: an event's version is its original stream id, carried
+//! docs/design.md rule 2: an event's version is its original stream id, carried
 //! unchanged through the DLQ, requeue, archive, replay and rebuild. Ids order
 //! by (milliseconds, sequence) — numerically, not as strings.
 
