@@ -1,107 +1,126 @@
-//! Wiring: connections and parts from the consumer's configuration.
+//! The `run` command's wiring: connections, the HTTP server, the group, and
+//! the projector loop — everything between a loaded configuration and
+//! [`Projector::run`].
 
-use std::str::FromStr;
+use std::future::Future;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use futures::future::BoxFuture;
-use futures::FutureExt;
-use sleeper_shared::redact::redact_url;
-use sleeper_shared::telemetry::{Check, CheckResult};
+use prometheus::Registry;
+use redis::aio::ConnectionManager;
+use sleeper_shared::redis_conn;
+use sleeper_shared::telemetry::{self, Check, RedisCheck};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::ConsumerConfig;
+use crate::live::projector::Projector;
+use crate::live::read::{ensure_group, Reader};
+use crate::metrics::ConsumerMetrics;
+use crate::store::connect::{self, PostgresCheck};
+use crate::store::migrate::PROJECTION_SCHEMA;
 
-/// Why a connection could not be set up.
+/// Why `run` could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error("DATABASE_URL {0} is not a valid Postgres URL")]
-    BadUrl(String),
-    #[error("postgres pool: {0}")]
-    Pool(String),
-    #[error("postgres at {url}: {message}")]
-    Postgres { url: String, message: String },
+pub enum StartError {
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    Connect(#[from] connect::ConnectError),
+    #[error("HTTP server: {0}")]
+    Http(#[from] std::io::Error),
 }
 
-/// A pool whose sessions resolve unqualified names in `schema` (projection
-/// tables, `_versions`); the archive is always named `pipeline.event_log`.
-pub fn pool(config: &ConsumerConfig, schema: &str, size: usize) -> Result<Pool, ConnectError> {
-    let mut pg = tokio_postgres::Config::from_str(&config.database_url)
-        .map_err(|_| ConnectError::BadUrl(redact_url(&config.database_url)))?;
-    pg.options(format!("-c search_path={schema},public"));
-    pg.connect_timeout(Duration::from_secs(5));
-    pg.application_name("sleeper-consumer");
-    let manager = Manager::from_config(
-        pg,
-        tokio_postgres::NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
+/// Join the group, archive and project until `SIGTERM`/Ctrl-C. Redis may be
+/// down at start: `/ready` answers 503 meanwhile and connecting is retried
+/// every second. Returns once the batch in progress has been committed and
+/// acked.
+pub async fn run(config: ConsumerConfig) -> Result<(), StartError> {
+    let cancel = CancellationToken::new();
+    sleeper_shared::shutdown::cancel_on_signal(
+        cancel.clone(),
+        "shutting down after the current batch",
     );
-    Pool::builder(manager)
-        .max_size(size)
-        .wait_timeout(Some(Duration::from_secs(10)))
-        .create_timeout(Some(Duration::from_secs(5)))
-        .recycle_timeout(Some(Duration::from_secs(5)))
-        .runtime(deadpool_postgres::Runtime::Tokio1)
-        .build()
-        .map_err(|e| ConnectError::Pool(e.to_string()))
-}
-
-/// A single connection for one-shot commands (`migrate`, `replay`, …).
-pub async fn connect(config: &ConsumerConfig) -> Result<tokio_postgres::Client, ConnectError> {
-    let url = redact_url(&config.database_url);
-    let mut pg = tokio_postgres::Config::from_str(&config.database_url)
-        .map_err(|_| ConnectError::BadUrl(url.clone()))?;
-    pg.connect_timeout(Duration::from_secs(5));
-    pg.application_name("sleeper-consumer");
-    let (client, conn) =
-        pg.connect(tokio_postgres::NoTls)
-            .await
-            .map_err(|e| ConnectError::Postgres {
-                url: url.clone(),
-                message: e.to_string(),
-            })?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(error = %e, "postgres connection closed");
+    let registry = Registry::new();
+    let metrics = ConsumerMetrics::register(&registry)?;
+    let pool = connect::pool(&config, PROJECTION_SCHEMA, 4)?;
+    let url = config.common.redis_url.clone();
+    let Some(redis) = retry_every_second(&cancel, "redis unavailable; retrying", || {
+        let url = url.clone();
+        async move { redis_conn::managed(&url).await.map_err(|e| e.to_string()) }
+    })
+    .await
+    else {
+        return Ok(());
+    };
+    let _server = match config.common.http_addr {
+        Some(addr) => {
+            let checks: Vec<Box<dyn Check>> = vec![
+                Box::new(RedisCheck::new(redis.clone())),
+                Box::new(PostgresCheck::new(pool.clone())),
+            ];
+            Some(telemetry::serve(addr, registry.clone(), checks, cancel.clone()).await?)
         }
-    });
-    Ok(client)
-}
-
-/// Postgres answers `SELECT 1` within two seconds.
-pub struct PostgresCheck {
-    pool: Pool,
-}
-
-impl PostgresCheck {
-    pub fn new(pool: Pool) -> Self {
-        Self { pool }
-    }
-}
-
-impl Check for PostgresCheck {
-    fn check(&self) -> BoxFuture<'_, CheckResult> {
+        None => None,
+    };
+    let created = retry_every_second(&cancel, "cannot create the group yet", || {
+        let (mut conn, stream, group) = (
+            redis.clone(),
+            config.common.stream_key.clone(),
+            config.group.clone(),
+        );
+        let url = url.clone();
         async move {
-            let probe = async {
-                let client = self.pool.get().await.map_err(|_| "no connection")?;
-                client
-                    .simple_query("SELECT 1")
-                    .await
-                    .map_err(|_| "query failed")?;
-                Ok::<_, &str>(())
-            };
-            let (ok, detail) = match tokio::time::timeout(Duration::from_secs(2), probe).await {
-                Ok(Ok(())) => (true, None),
-                Ok(Err(what)) => (false, Some(format!("postgres: {what}"))),
-                Err(_) => (false, Some("postgres did not answer within 2s".to_string())),
-            };
-            CheckResult {
-                name: "postgres",
-                ok,
-                detail,
+            ensure_group(&mut conn, &stream, &group)
+                .await
+                .map_err(|e| redis_conn::describe(&url, &e))
+        }
+    })
+    .await;
+    if created.is_none() {
+        return Ok(());
+    }
+    let reader = reader(&config, redis.clone());
+    tracing::info!(group = %config.group, consumer = %config.consumer_name, stream = %config.common.stream_key, "projecting");
+    let mut projector = Projector::new(config, reader, redis, pool, metrics);
+    projector.run(&cancel).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The group reader `config` describes.
+fn reader(config: &ConsumerConfig, redis: ConnectionManager) -> Reader {
+    Reader::new(
+        config.common.redis_url.clone(),
+        redis,
+        config.common.stream_key.clone(),
+        config.group.clone(),
+        config.consumer_name.clone(),
+        config.batch_size,
+        config.block,
+        config.claim_idle,
+    )
+}
+
+/// `attempt` until it succeeds, once a second, logging `what` and the
+/// error each time; `None` if cancelled first.
+async fn retry_every_second<T, F, Fut>(
+    cancel: &CancellationToken,
+    what: &str,
+    mut attempt: F,
+) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    loop {
+        match attempt().await {
+            Ok(v) => return Some(v),
+            Err(error) => {
+                tracing::warn!(error = %error, "{what}");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = cancel.cancelled() => return None,
+                }
             }
         }
-        .boxed()
     }
 }

@@ -5,7 +5,8 @@
 
 use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
 use redis::aio::ConnectionManager;
-use redis::Value;
+
+use crate::redis_reply;
 
 /// The figures for one group of one stream.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -32,54 +33,9 @@ pub struct StreamLag {
     pub max_memory_bytes: u64,
 }
 
-/// One `XRANGE` reply entry: id and field/value pairs.
-pub type RangeEntry = (String, Vec<(String, Vec<u8>)>);
-
 /// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
 pub fn id_millis(id: &str) -> Option<i64> {
     id.split('-').next()?.parse().ok()
-}
-
-fn field<'a>(map: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
-    map.iter().find_map(|(k, v)| match k {
-        Value::BulkString(b) if b == name.as_bytes() => Some(v),
-        Value::SimpleString(s) if s == name => Some(v),
-        _ => None,
-    })
-}
-
-fn as_u64(v: Option<&Value>) -> u64 {
-    match v {
-        Some(Value::Int(i)) => (*i).max(0) as u64,
-        Some(Value::BulkString(b)) => std::str::from_utf8(b)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0),
-        _ => 0,
-    }
-}
-
-fn as_string(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::BulkString(b)) => String::from_utf8_lossy(b).into_owned(),
-        Some(Value::SimpleString(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-fn pairs(v: Value) -> Vec<(Value, Value)> {
-    match v {
-        Value::Map(m) => m,
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len() / 2);
-            let mut it = items.into_iter();
-            while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                out.push((k, v));
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// Read length, groups, lag and Redis memory for `stream`. A missing stream
@@ -104,43 +60,34 @@ pub async fn read(
             return Ok(out);
         }
     }
-    let groups: Value = redis::cmd("XINFO")
-        .arg("GROUPS")
-        .arg(stream)
-        .query_async(conn)
-        .await?;
-    let groups = match groups {
-        Value::Array(g) => g,
-        _ => Vec::new(),
-    };
-    for g in groups {
-        let g = pairs(g);
-        let name = as_string(field(&g, "name"));
-        let last_delivered_id = as_string(field(&g, "last-delivered-id"));
-        let pending = as_u64(field(&g, "pending"));
-        let lag_events = match field(&g, "lag") {
-            Some(Value::Int(i)) => (*i).max(0) as u64,
+    for g in redis_reply::groups(conn, stream).await? {
+        let lag_events = match g.lag {
+            Some(n) => n as u64,
             // Redis cannot tell (after XDEL or XTRIM past the group): count it.
-            _ => count_after(conn, stream, &last_delivered_id).await?,
+            None => count_after(conn, stream, &g.last_delivered_id).await?,
         };
-        let oldest = if pending > 0 {
-            oldest_pending(conn, stream, &name).await?
+        let oldest = if g.pending > 0 {
+            redis_reply::oldest_pending(conn, stream, &g.name)
+                .await?
+                .map(|id| id.ms)
         } else if lag_events > 0 {
-            first_after(conn, stream, &last_delivered_id).await?
+            first_after(conn, stream, &g.last_delivered_id)
+                .await?
+                .as_deref()
+                .and_then(id_millis)
         } else {
             None
         };
         let lag_seconds = oldest
-            .and_then(|id| id_millis(&id))
             .map(|ms| ((now_ms - ms).max(0) as f64) / 1000.0)
             .unwrap_or(0.0);
         out.groups.push(GroupLag {
-            consumers: as_u64(field(&g, "consumers")),
-            group: name,
+            consumers: g.consumers as u64,
+            group: g.name,
             lag_events,
-            pending,
+            pending: g.pending as u64,
             lag_seconds,
-            last_delivered_id,
+            last_delivered_id: g.last_delivered_id,
         });
     }
     Ok(out)
@@ -156,26 +103,6 @@ async fn memory(conn: &mut ConnectionManager) -> redis::RedisResult<(u64, u64)> 
             .unwrap_or(0)
     };
     Ok((field("used_memory:"), field("maxmemory:")))
-}
-
-async fn oldest_pending(
-    conn: &mut ConnectionManager,
-    stream: &str,
-    group: &str,
-) -> redis::RedisResult<Option<String>> {
-    // XPENDING summary: [count, smallest id, greatest id, [[consumer, n]...]]
-    let v: Value = redis::cmd("XPENDING")
-        .arg(stream)
-        .arg(group)
-        .query_async(conn)
-        .await?;
-    Ok(match v {
-        Value::Array(items) => items
-            .get(1)
-            .map(|v| as_string(Some(v)))
-            .filter(|s| !s.is_empty()),
-        _ => None,
-    })
 }
 
 /// Ids of the entries after `id` (all of them, or the first `limit`).
@@ -195,8 +122,11 @@ async fn ids_after(
     if let Some(n) = limit {
         cmd.arg("COUNT").arg(n);
     }
-    let v: Vec<RangeEntry> = cmd.query_async(conn).await?;
-    Ok(v.into_iter().map(|(id, _)| id).collect())
+    let v: redis::Value = cmd.query_async(conn).await?;
+    Ok(redis_reply::parse_entries(v)
+        .into_iter()
+        .map(|e| e.id)
+        .collect())
 }
 
 async fn first_after(
@@ -219,7 +149,7 @@ async fn count_after(
     Ok(ids_after(conn, stream, id, None).await?.len() as u64)
 }
 
-/// The lag gauges of DESIGN.md, registered once in a registry.
+/// The lag gauges of docs/design.md ("Metrics"), registered once in a registry.
 #[derive(Clone)]
 pub struct LagMetrics {
     lag_events: IntGaugeVec,

@@ -12,6 +12,7 @@
 //! - [`config`]    — reading the environment; bad values exit 2 naming the variable
 //! - [`redis_conn`] — connecting to Redis with timeouts that suit each use
 //! - [`lag`]       — consumer-group lag, read from Redis (exported by both binaries)
+//! - [`redis_reply`] — the Redis replies read: stream entries with raw field bytes, group queries
 //! - [`telemetry`] — tracing setup, the `/health` `/ready` `/metrics` server
 //! - [`redact`]    — credential-free renderings of URLs for logs and `/ready`
 //! - [`shutdown`]  — SIGTERM / Ctrl-C → a cancellation token
@@ -24,6 +25,7 @@ pub mod kind;
 pub mod lag;
 pub mod redact;
 pub mod redis_conn;
+pub mod redis_reply;
 pub mod scope;
 pub mod shutdown;
 pub mod startup;

@@ -19,6 +19,20 @@ pub struct StreamId {
 #[error("invalid stream id {0:?} (expected <ms>-<seq>)")]
 pub struct BadStreamId(pub String);
 
+impl StreamId {
+    /// The smallest id above this one (`<ms>-<seq + 1>`, or the next
+    /// millisecond's first id when the sequence is at its maximum).
+    pub fn next(self) -> Self {
+        match self.seq.checked_add(1) {
+            Some(seq) => Self { ms: self.ms, seq },
+            None => Self {
+                ms: self.ms.saturating_add(1),
+                seq: 0,
+            },
+        }
+    }
+}
+
 impl FromStr for StreamId {
     type Err = BadStreamId;
 
@@ -56,5 +70,11 @@ mod tests {
         assert_eq!(b.to_string(), "1000-0");
         assert!("x-1".parse::<StreamId>().is_err());
         assert!("-1-1".parse::<StreamId>().is_err());
+        assert_eq!(a.next().to_string(), "999-6");
+        let last = StreamId {
+            ms: 5,
+            seq: i64::MAX,
+        };
+        assert_eq!(last.next(), StreamId { ms: 6, seq: 0 });
     }
 }

@@ -1,17 +1,60 @@
-//! Merging a scope's older snapshots into its newest, for tables whose
-//! absent rows are kept (`Mode::KeepAbsent`: league members who left).
+//! Compacting a scope's history: merging its older snapshots into its
+//! newest, for tables whose absent rows are kept (`Mode::KeepAbsent`: league
+//! members who left).
 //!
 //! Whoever applies only the newest snapshot of a scope — `rebuild`, `replay`,
 //! and a live batch holding several snapshots of one scope (`coalesce`) —
 //! must leave what applying every snapshot in order leaves: a member seen in
-//! an older snapshot and absent from the newest stays, flagged as gone.
+//! an older snapshot and absent from the newest stays, flagged as gone. They
+//! all do it through [`Compaction`]. Series samples are not part of it: each
+//! event's are written as they are (docs/design.md rule 4).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{Mode, Projection, Table, TableRows, Val};
 
+/// A scope's newest projection with what its older events' kept rows add.
+///
+/// Feed it the older events newest to oldest ([`Compaction::add_older`]);
+/// [`Compaction::finish`] gives the projection that applying them all in
+/// order would have left (borrowed unchanged when nothing is added).
+pub struct Compaction<'a> {
+    newest: Cow<'a, Projection>,
+    kept: KeptRows,
+}
+
+impl<'a> Compaction<'a> {
+    /// Start from the scope's newest projectable event.
+    pub fn new(newest: Cow<'a, Projection>) -> Self {
+        let kept = KeptRows::new(&newest);
+        Self { newest, kept }
+    }
+
+    /// Whether the older events matter at all — for their series samples
+    /// or their kept rows. When not, a reader need not fetch them.
+    pub fn needs_older(&self) -> bool {
+        needs_history(&self.newest)
+    }
+
+    /// Merge the next older event (newest to oldest: the first row seen per key wins).
+    pub fn add_older(&mut self, older: &Projection) {
+        self.kept.merge(older);
+    }
+
+    /// The compacted projection.
+    pub fn finish(self) -> Cow<'a, Projection> {
+        if !self.kept.adds_rows() {
+            return self.newest;
+        }
+        let mut merged = self.newest.into_owned();
+        self.kept.finish(&mut merged);
+        Cow::Owned(merged)
+    }
+}
+
 /// Whether a projection needs the scope's older events too.
-pub fn needs_history(p: &Projection) -> bool {
+fn needs_history(p: &Projection) -> bool {
     !p.series.is_empty()
         || p.snapshot
             .iter()
@@ -21,7 +64,7 @@ pub fn needs_history(p: &Projection) -> bool {
 /// Rows of `KeepAbsent` tables seen in older events but absent from the
 /// newest: kept with their last-seen values and the flag false — what
 /// applying every event in order leaves behind.
-pub struct KeptRows {
+struct KeptRows {
     /// Per KeepAbsent table of the newest projection: keys seen, rows to add.
     tables: Vec<KeptTable>,
 }
@@ -39,7 +82,7 @@ fn key_of(t: &TableRows, row: &[Val]) -> Vec<Val> {
 
 impl KeptRows {
     /// Start from the newest snapshot: its rows are the current ones.
-    pub fn new(newest: &Projection) -> Self {
+    fn new(newest: &Projection) -> Self {
         let tables = newest
             .snapshot
             .iter()
@@ -53,7 +96,7 @@ impl KeptRows {
     }
 
     /// Merge an older event (called newest to oldest: the first row seen per key wins).
-    pub fn merge(&mut self, older: &Projection) {
+    fn merge(&mut self, older: &Projection) {
         for t in &older.snapshot {
             let Mode::KeepAbsent { flag } = t.table.mode else {
                 continue;
@@ -81,12 +124,12 @@ impl KeptRows {
     }
 
     /// Whether any older row is to be kept (otherwise the newest stands as is).
-    pub fn adds_rows(&self) -> bool {
+    fn adds_rows(&self) -> bool {
         self.tables.iter().any(|(_, _, extra)| !extra.is_empty())
     }
 
     /// Add the kept rows to the newest snapshot's tables.
-    pub fn finish(self, newest: &mut Projection) {
+    fn finish(self, newest: &mut Projection) {
         for (table, _, extra) in self.tables {
             if let Some(t) = newest
                 .snapshot

@@ -5,7 +5,7 @@
 //! owns ([`Mode::Replace`]: rows that left the snapshot are removed) and any
 //! time-series samples ([`Mode::Series`]: insert-if-absent, applied even when
 //! the snapshot itself is older than what is applied — rule 4). Writing the
-//! rows is a separate, generic step (`crate::write`).
+//! rows is a separate, generic step (`crate::store::write`).
 //!
 //! Adding a kind: a new file here, one line in [`project`], one fixture test.
 

@@ -1,4 +1,4 @@
-//! The generic row model every projection returns and `crate::write` applies.
+//! The generic row model every projection returns and `crate::store::write` applies.
 
 use rust_decimal::Decimal;
 use tokio_postgres::types::Type;

@@ -954,7 +954,7 @@ fn every_fixture_damaged_with_wrong_types_is_a_shape_error() {
 
 // ------------------------------------------- an in-memory model of the writer
 
-/// Applies projections with the semantics of `crate::write` (Replace,
+/// Applies projections with the semantics of `crate::store::write` (Replace,
 /// KeepAbsent, Series), to check what a sequence of snapshots leaves behind.
 #[derive(Default)]
 struct Model {
@@ -1150,7 +1150,7 @@ fn all_fixtures() -> Vec<(Kind, &'static str, &'static [u8])> {
 // ------------------------------------------------ tables against migrations
 
 fn migration_sql() -> String {
-    crate::migrate::projection_migrations()
+    crate::store::migrate::projection_migrations()
         .iter()
         .map(|(_, sql)| *sql)
         .collect::<Vec<_>>()

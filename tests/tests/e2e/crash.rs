@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use sleeper_consumer::read::Entry;
+use sleeper_shared::redis_reply::Entry;
 use sleeper_shared::{Envelope, Kind};
 use sleeper_tests::harness::events::xlen;
 use sleeper_tests::harness::season::{self, SeasonSpec};
@@ -334,7 +334,7 @@ async fn apply_in_batches(
     let mut i = 0;
     while i < entries.len() {
         let n = rng.random_range(1..=max_batch).min(entries.len() - i);
-        sleeper_consumer::batch::apply(&mut client, &entries[i..i + n], 64 << 20, 10)
+        sleeper_consumer::live::batch::apply(&mut client, &entries[i..i + n], 64 << 20, 10)
             .await
             .expect("batch");
         i += n;

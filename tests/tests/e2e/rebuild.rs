@@ -522,7 +522,7 @@ async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_r
     let trim = |mut r: redis::aio::ConnectionManager| {
         let (stream, groups) = (stream.clone(), groups.clone());
         async move {
-            sleeper_consumer::trim::trim(
+            sleeper_consumer::live::trim::trim(
                 &mut r,
                 &stream,
                 &groups,
@@ -552,17 +552,10 @@ async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_r
         .query_async(&mut r)
         .await
         .unwrap();
-    let ids: Vec<String> = sleeper_consumer::read::parse_entries(match read {
-        redis::Value::Array(mut s) if !s.is_empty() => match s.remove(0) {
-            redis::Value::Array(mut pair) if pair.len() == 2 => pair.remove(1),
-            other => other,
-        },
-        redis::Value::Map(mut m) if !m.is_empty() => m.remove(0).1,
-        other => other,
-    })
-    .into_iter()
-    .map(|(id, _)| id)
-    .collect();
+    let ids: Vec<String> = sleeper_shared::redis_reply::read_reply_entries(read)
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(ids.len() as i64, n);
     let _: i64 = redis::cmd("XACK")
         .arg(&stream)

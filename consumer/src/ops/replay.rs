@@ -18,15 +18,15 @@
 //! decoded are skipped (they are in the DLQ).
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use sleeper_shared::{Envelope, Kind};
-use tokio_postgres::Client;
+use sleeper_shared::{Kind, StreamId};
+use tokio_postgres::{Client, Transaction};
 
-use crate::batch::{self, decode_envelope, is_data_error, Disposition, Guard, PROJECTION_LOCK};
-use crate::project::kept::{needs_history, KeptRows};
-use crate::project::project;
-use sleeper_shared::StreamId;
-use crate::write;
+use crate::live::apply::{apply_projected, is_data_error, Disposition, Guard};
+use crate::ops::history::{compact, Archive, NEWEST};
+use crate::project::TableRows;
+use crate::store::{locks, write};
 
 /// Scopes applied per transaction.
 const SCOPES_PER_TX: usize = 50;
@@ -98,13 +98,8 @@ pub enum ReplayError {
     Db(#[from] tokio_postgres::Error),
 }
 
-/// One matching archive row, without its envelope.
-struct Row {
-    id: StreamId,
-}
-
 /// Replay `filter` on `client`, whose `search_path` must resolve the
-/// projection tables (see `app::pool`).
+/// projection tables (see `store::connect::pool`).
 pub async fn replay(
     client: &mut Client,
     filter: &ReplayFilter,
@@ -112,19 +107,16 @@ pub async fn replay(
     mut progress: impl FnMut(&ReplayReport),
 ) -> Result<ReplayReport, ReplayError> {
     let from = filter.from.unwrap_or_default();
-    let to = filter.to.unwrap_or(StreamId {
-        ms: i64::MAX,
-        seq: i64::MAX,
-    });
+    let to = filter.to.unwrap_or(NEWEST);
     let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
-    let rows = client
+    let scopes: Vec<String> = client
         .query(
-            "SELECT scope, id_ms, id_seq FROM pipeline.event_log
+            "SELECT DISTINCT scope FROM pipeline.event_log
              WHERE decodable AND envelope IS NOT NULL AND scope IS NOT NULL
                AND (id_ms, id_seq) >= ($1, $2) AND (id_ms, id_seq) <= ($3, $4)
                AND (cardinality($5::text[]) = 0 OR kind = ANY($5))
                AND (cardinality($6::text[]) = 0 OR league_id = ANY($6))
-             ORDER BY scope, id_ms DESC, id_seq DESC",
+             ORDER BY scope",
             &[
                 &from.ms,
                 &from.seq,
@@ -134,36 +126,23 @@ pub async fn replay(
                 &filter.leagues,
             ],
         )
-        .await?;
-    // Scope → its ids in the range, newest first.
-    let mut scopes: Vec<(String, Vec<Row>)> = Vec::new();
-    for r in &rows {
-        let scope: String = r.get(0);
-        let id = StreamId {
-            ms: r.get(1),
-            seq: r.get(2),
-        };
-        match scopes.last_mut() {
-            Some((s, ids)) if *s == scope => ids.push(Row { id }),
-            _ => scopes.push((scope, vec![Row { id }])),
-        }
-    }
-    drop(rows);
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut report = ReplayReport {
         scopes: scopes.len() as u64,
         ..ReplayReport::default()
     };
+    // Compaction reads ids below its cursor: the one above `to`.
+    let below = if to == NEWEST { NEWEST } else { to.next() };
     for chunk in scopes.chunks(SCOPES_PER_TX) {
         let mut tx = client.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock_shared($1)",
-            &[&PROJECTION_LOCK],
-        )
-        .await?;
-        let names: BTreeSet<&str> = chunk.iter().map(|(s, _)| s.as_str()).collect();
-        batch::lock_scopes(&tx, &names).await?;
-        for (_scope, ids) in chunk {
-            replay_scope(&mut tx, ids, max_body, &mut report).await?;
+        locks::share_projection(&tx).await?;
+        let names: BTreeSet<&str> = chunk.iter().map(String::as_str).collect();
+        locks::lock_scopes(&tx, &names).await?;
+        for scope in chunk {
+            replay_scope(&mut tx, scope, (from, below), max_body, &mut report).await?;
         }
         tx.commit().await?;
         progress(&report);
@@ -171,100 +150,83 @@ pub async fn replay(
     Ok(report)
 }
 
-/// An archived envelope by id; `None` when absent or undecodable.
-async fn fetch(
-    tx: &tokio_postgres::Transaction<'_>,
-    id: StreamId,
-    max_body: usize,
-) -> Result<Option<Envelope>, tokio_postgres::Error> {
-    Ok(tx
-        .query_opt(
-            "SELECT envelope FROM pipeline.event_log WHERE id_ms = $1 AND id_seq = $2",
-            &[&id.ms, &id.seq],
-        )
-        .await?
-        .and_then(|r| r.get::<_, Option<Vec<u8>>>(0))
-        .and_then(|b| decode_envelope(&b, max_body).ok()))
-}
-
-/// Replay one scope's ids (newest first) inside `tx`: the newest projectable
-/// event through [`Guard::NotOlder`]; when its projection has series or kept
-/// rows (league members who left), the older events of the range too — their
-/// series samples written, their members merged in as they would have been
-/// had the events been applied in order (the same merge `rebuild` uses).
+/// Replay one scope inside `tx`: its compacted history in the range
+/// (`ops::history`) through [`Guard::NotOlder`] — a rejected newest event
+/// falls back to the one before — then the older events' series samples.
 async fn replay_scope(
-    tx: &mut tokio_postgres::Transaction<'_>,
-    ids: &[Row],
+    tx: &mut Transaction<'_>,
+    scope: &str,
+    (from, below): (StreamId, StreamId),
     max_body: usize,
     report: &mut ReplayReport,
 ) -> Result<(), tokio_postgres::Error> {
-    for (i, row) in ids.iter().enumerate() {
-        let Some(env) = fetch(tx, row.id, max_body).await? else {
-            continue;
+    let read = AtomicU64::new(0);
+    let mut cursor = below;
+    let applied = loop {
+        let compacted = {
+            let archive = Archive {
+                snap: tx,
+                from,
+                max_body,
+                read: &read,
+            };
+            compact(&archive, scope, cursor).await?
         };
-        report.events_read += 1;
-        let Ok(mut projection) = project(row.id, &env) else {
-            continue;
+        let Some(c) = compacted else {
+            break None;
         };
-        let mut older_series = Vec::new();
-        if needs_history(&projection) {
-            let mut kept = KeptRows::new(&projection);
-            for older in &ids[i + 1..] {
-                let Some(old_env) = fetch(tx, older.id, max_body).await? else {
-                    continue;
-                };
-                report.events_read += 1;
-                if let Ok(p) = project(older.id, &old_env) {
-                    kept.merge(&p);
-                    older_series.extend(p.series);
-                }
-            }
-            kept.finish(&mut projection);
-        }
-        match batch::apply_projected(tx, row.id, &env, &projection, Guard::NotOlder).await? {
+        let (id, env) = (c.newest.id, &c.newest.env);
+        match apply_projected(tx, id, env, &c.projection, Guard::NotOlder).await? {
             Disposition::Projected { rows, .. } => {
                 report.applied += 1;
                 report.rows += rows;
+                break Some(c);
             }
             Disposition::Superseded { rows, .. } => {
                 report.kept_newer += 1;
                 report.rows += rows;
+                break Some(c);
             }
             Disposition::Dead { reason, .. } => {
-                tracing::warn!(id = %row.id, scope = %env.scope, reason = %reason, "replay: event not applied; trying the one before");
-                continue;
+                tracing::warn!(id = %id, scope, reason = %reason, "replay: event not applied; trying the one before");
+                cursor = c.cursor;
             }
         }
-        if !older_series.is_empty() {
-            // Insert-if-absent samples, outside the guard (rule 4).
-            let sp = tx.savepoint("series").await?;
-            let mut rows = 0;
-            let mut failed = None;
-            for t in &older_series {
-                match write::apply(&sp, t).await {
-                    Ok(n) => rows += n,
-                    Err(e) if is_data_error(&e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            match failed {
-                None => {
-                    sp.commit().await?;
-                    report.rows += rows;
-                }
-                Some(e) => {
-                    sp.rollback().await?;
-                    tracing::warn!(scope = %env.scope, error = %e, "replay: older series samples rejected");
-                }
-            }
-        }
-        return Ok(());
+    };
+    report.events_read += read.load(Ordering::Relaxed);
+    match applied {
+        None => report.unprojectable += 1,
+        Some(c) => report.rows += write_series(tx, scope, &c.older_series).await?,
     }
-    report.unprojectable += 1;
     Ok(())
+}
+
+/// The older events' series samples (insert-if-absent, outside the guard:
+/// docs/design.md rule 4), under a savepoint: if Postgres rejects them, they
+/// are left out with a warning and the scope's snapshot stands.
+async fn write_series(
+    tx: &mut Transaction<'_>,
+    scope: &str,
+    series: &[TableRows],
+) -> Result<u64, tokio_postgres::Error> {
+    if series.is_empty() {
+        return Ok(0);
+    }
+    let sp = tx.savepoint("series").await?;
+    let mut rows = 0;
+    for t in series {
+        match write::apply(&sp, t).await {
+            Ok(n) => rows += n,
+            Err(e) if is_data_error(&e) => {
+                sp.rollback().await?;
+                tracing::warn!(scope, error = %e, "replay: older series samples rejected");
+                return Ok(0);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    sp.commit().await?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -11,12 +11,12 @@ use sleeper_shared::stream::FIELD_ENVELOPE;
 use sleeper_shared::Envelope;
 use tokio_postgres::Transaction;
 
-use crate::read::Entry;
+use sleeper_shared::redis_reply::Entry;
 use sleeper_shared::StreamId;
 
 /// Postgres text cannot hold NUL; hostile envelopes may carry one.
 fn pg_text(s: &str) -> String {
-    crate::pg_text::text(s).into_owned()
+    crate::store::pg_text::text(s).into_owned()
 }
 
 /// An entry with what could be decoded from it.

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Transaction;
 
-use crate::pg_text;
 use crate::project::{by_table, Col, ColType, Mode, Table, TableRows, Val};
+use crate::store::pg_text;
 
 /// Write one table's rows of one event (see [`apply_all`]).
 pub async fn apply(tx: &Transaction<'_>, rows: &TableRows) -> Result<u64, tokio_postgres::Error> {

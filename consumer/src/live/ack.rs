@@ -12,7 +12,9 @@ use sleeper_shared::stream::{
     FIELD_REASON_CODE, FIELD_SCOPE,
 };
 
-use crate::read::Entry;
+use sleeper_shared::redis_reply::Entry;
+
+use crate::live::dead::DeadReason;
 
 /// XACK `ids` (no-op when empty).
 pub async fn ack(
@@ -40,8 +42,7 @@ pub async fn dead_letter(
     group: &str,
     consumer: &str,
     entry: &Entry,
-    code: &str,
-    reason: &str,
+    reason: &DeadReason,
 ) -> RedisResult<()> {
     let mut pipe = redis::pipe();
     pipe.atomic();
@@ -58,9 +59,9 @@ pub async fn dead_letter(
         }
     }
     xadd.arg(FIELD_REASON_CODE)
-        .arg(code)
+        .arg(reason.code.as_str())
         .arg(FIELD_REASON)
-        .arg(reason)
+        .arg(&reason.reason)
         .arg(FIELD_CONSUMER)
         .arg(consumer);
     pipe.ignore();

@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
-use redis::{RedisResult, Value};
+use redis::RedisResult;
 
-use sleeper_shared::StreamId;
+use sleeper_shared::{redis_reply, StreamId};
 
 /// What a trim pass decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,59 +30,18 @@ async fn group_floor(
     stream: &str,
     group: &str,
 ) -> RedisResult<Option<StreamId>> {
-    let groups: Value = redis::cmd("XINFO")
-        .arg("GROUPS")
-        .arg(stream)
-        .query_async(conn)
-        .await?;
-    let Value::Array(groups) = groups else {
+    let groups = redis_reply::groups(conn, stream).await?;
+    let Some(g) = groups.into_iter().find(|g| g.name == group) else {
         return Ok(None);
     };
-    for g in groups {
-        let fields = match g {
-            Value::Array(f) => f
-                .chunks(2)
-                .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or(Value::Nil)))
-                .collect::<Vec<_>>(),
-            Value::Map(m) => m,
-            _ => continue,
-        };
-        let get = |name: &str| {
-            fields.iter().find_map(|(k, v)| match k {
-                Value::BulkString(b) if b == name.as_bytes() => Some(v.clone()),
-                Value::SimpleString(s) if s == name => Some(v.clone()),
-                _ => None,
-            })
-        };
-        let text = |v: Option<Value>| match v {
-            Some(Value::BulkString(b)) => String::from_utf8_lossy(&b).into_owned(),
-            Some(Value::SimpleString(s)) => s,
-            _ => String::new(),
-        };
-        if text(get("name")) != group {
-            continue;
-        }
-        let pending = matches!(get("pending"), Some(Value::Int(n)) if n > 0);
-        if pending {
-            let summary: Value = redis::cmd("XPENDING")
-                .arg(stream)
-                .arg(group)
-                .query_async(conn)
-                .await?;
-            if let Value::Array(items) = summary {
-                let oldest = text(items.get(1).cloned());
-                return Ok(oldest.parse().ok());
-            }
-            return Ok(None);
-        }
-        let last: Option<StreamId> = text(get("last-delivered-id")).parse().ok();
-        // Everything up to last-delivered is acked: keep from the next id on.
-        return Ok(last.map(|l| StreamId {
-            ms: l.ms,
-            seq: l.seq + 1,
-        }));
+    if g.pending > 0 {
+        return redis_reply::oldest_pending(conn, stream, group).await;
     }
-    Ok(None)
+    // Everything up to last-delivered is acked: keep from the next id on.
+    Ok(g.last_delivered_id
+        .parse::<StreamId>()
+        .ok()
+        .map(StreamId::next))
 }
 
 /// One trim pass. `now_ms` is the wall clock (retention is an age).
@@ -134,41 +93,9 @@ pub async fn remove_idle_consumers(
     me: &str,
     idle: Duration,
 ) -> RedisResult<Vec<String>> {
-    let v: Value = redis::cmd("XINFO")
-        .arg("CONSUMERS")
-        .arg(stream)
-        .arg(group)
-        .query_async(conn)
-        .await?;
-    let Value::Array(consumers) = v else {
-        return Ok(Vec::new());
-    };
     let mut removed = Vec::new();
-    for c in consumers {
-        let fields: Vec<(Value, Value)> = match c {
-            Value::Array(f) => f
-                .chunks(2)
-                .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or(Value::Nil)))
-                .collect(),
-            Value::Map(m) => m,
-            _ => continue,
-        };
-        let mut name = String::new();
-        let mut pending = 0i64;
-        let mut idle_ms = 0i64;
-        for (k, v) in fields {
-            let key = match k {
-                Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-                Value::SimpleString(s) => s,
-                _ => continue,
-            };
-            match (key.as_str(), v) {
-                ("name", Value::BulkString(b)) => name = String::from_utf8_lossy(&b).into_owned(),
-                ("pending", Value::Int(n)) => pending = n,
-                ("idle", Value::Int(n)) => idle_ms = n,
-                _ => {}
-            }
-        }
+    for c in redis_reply::consumers(conn, stream, group).await? {
+        let (name, pending, idle_ms) = (c.name, c.pending, c.idle);
         if name != me && pending == 0 && idle_ms as u128 > idle.as_millis() {
             let _: i64 = redis::cmd("XGROUP")
                 .arg("DELCONSUMER")

@@ -2,11 +2,11 @@
 //! their keys yet — the rebuild's shadow, where every scope is written once
 //! and every series sample (keyed by its event's id) comes once.
 //!
-//! Why not the live writer (`crate::write`): its statements delete what a
+//! Why not the live writer (`crate::store::write`): its statements delete what a
 //! snapshot replaces and insert through `UNNEST` with `ON CONFLICT` checks,
 //! work an empty table does not need; COPY is Postgres's fastest way in (the
 //! benchmark's ceiling). The cells are the live writer's, byte for byte in
-//! meaning: NUL in text becomes U+FFFD (`crate::pg_text`), JSON goes in as
+//! meaning: NUL in text becomes U+FFFD (`crate::store::pg_text`), JSON goes in as
 //! `jsonb`, and milliseconds become a `timestamptz` by the very arithmetic
 //! Postgres's `to_timestamp(ms / 1000.0)` does. A duplicate key or a value
 //! Postgres refuses fails the COPY with the same data-error SQLSTATE the
@@ -20,8 +20,8 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::Transaction;
 
-use crate::pg_text;
 use crate::project::{by_table, Table, TableRows, Val};
+use crate::store::pg_text;
 
 /// COPY every set's rows, grouped per table ([`by_table`]): one COPY per
 /// table, one after another (a connection carries one COPY at a time).

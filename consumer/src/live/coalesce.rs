@@ -13,7 +13,7 @@
 //!   of them is written (a snapshot is its owner's whole truth) and the
 //!   others are superseded by it;
 //! - rows the older ones carried in tables that keep absent rows (league
-//!   members) are merged in flagged as gone, as rebuild does (`KeptRows`);
+//!   members) are merged in flagged as gone, as rebuild does (`Compaction`);
 //! - series samples of every event are written, insert-if-absent.
 //!
 //! What it cannot do is isolate one bad event: a statement Postgres rejects
@@ -26,11 +26,11 @@ use std::collections::BTreeMap;
 use sleeper_shared::Envelope;
 use tokio_postgres::Transaction;
 
-use crate::batch::Disposition;
-use crate::project::kept::KeptRows;
+use crate::live::apply::Disposition;
+use crate::project::kept::Compaction;
 use crate::project::{Projection, TableRows};
+use crate::store::{versions, write};
 use sleeper_shared::StreamId;
-use crate::{versions, write};
 
 /// One decoded, projected event of the batch.
 pub struct Event<'a> {
@@ -62,19 +62,11 @@ pub async fn apply(
         // Stable: of two deliveries of one id the first stays the winner.
         candidates.sort_by(|a, b| events[*b].id.cmp(&events[*a].id));
         let newest = candidates[0];
-        let projection = events[newest].projection;
-        let mut kept = KeptRows::new(projection);
+        let mut compaction = Compaction::new(Cow::Borrowed(events[newest].projection));
         for &older in &candidates[1..] {
-            kept.merge(events[older].projection);
+            compaction.add_older(events[older].projection);
         }
-        let projection = if kept.adds_rows() {
-            let mut merged = projection.clone();
-            kept.finish(&mut merged);
-            Cow::Owned(merged)
-        } else {
-            Cow::Borrowed(projection)
-        };
-        winners.push((newest, projection));
+        winners.push((newest, compaction.finish()));
     }
     let moves: Vec<versions::Move<'_>> = winners
         .iter()

@@ -13,7 +13,7 @@ use sleeper_shared::stream::{
     StreamKeys, FIELD_CONSUMER, FIELD_ENVELOPE, FIELD_KIND, FIELD_ORIG_ID, FIELD_REASON,
     FIELD_REASON_CODE, FIELD_SCOPE,
 };
-use sleeper_shared::Envelope;
+use sleeper_shared::{redis_reply, Envelope};
 
 /// One dead letter.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -81,9 +81,9 @@ impl DeadLetter {
 }
 
 fn parse_entries(v: Value) -> Vec<DeadLetter> {
-    crate::read::parse_entries(v)
+    redis_reply::parse_entries(v)
         .into_iter()
-        .map(|(id, fields)| DeadLetter::from_fields(id, fields.into_iter().collect()))
+        .map(|e| DeadLetter::from_fields(e.id, e.fields.into_iter().collect()))
         .collect()
 }
 

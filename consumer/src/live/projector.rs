@@ -11,13 +11,16 @@ use sleeper_shared::redis_conn::describe;
 use sleeper_shared::stream::StreamKeys;
 use tokio_util::sync::CancellationToken;
 
-use crate::ack::{ack, dead_letter};
-use crate::batch::{self, Disposition};
 use crate::config::ConsumerConfig;
+use crate::live::ack::{ack, dead_letter};
+use crate::live::apply::Disposition;
+use crate::live::batch;
+use crate::live::dead::DeadReason;
+use crate::live::read::Reader;
+use crate::live::registry;
+use crate::live::trim::{self, TrimDecision};
 use crate::metrics::ConsumerMetrics;
-use crate::read::{Entry, Reader};
-use crate::registry;
-use crate::trim::{self, TrimDecision};
+use sleeper_shared::redis_reply::Entry;
 
 /// How often the stream is trimmed and idle consumer names are removed.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
@@ -37,7 +40,7 @@ pub enum Outcome {
 #[derive(Default)]
 struct Owed {
     acks: Vec<String>,
-    dead: Vec<(Entry, &'static str, String)>,
+    dead: Vec<(Entry, DeadReason)>,
 }
 
 /// A running group member.
@@ -57,8 +60,9 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// Assemble a projector; the group is created if missing.
-    pub async fn new(
+    /// Assemble a projector from its parts; the group must exist
+    /// (`live::read::ensure_group`).
+    pub fn new(
         config: ConsumerConfig,
         reader: Reader,
         redis: ConnectionManager,
@@ -152,11 +156,13 @@ impl Projector {
                     self.metrics.superseded(kind.as_str(), rows);
                     owed.acks.push(id);
                 }
-                Disposition::Dead { kind, code, reason } => {
-                    tracing::warn!(id = %id, code, reason = %reason, "dead-lettering");
-                    self.metrics
-                        .dead_letter(kind.map(|k| k.as_str()).unwrap_or("unknown"), code);
-                    owed.dead.push((entry, code, reason));
+                Disposition::Dead { kind, reason } => {
+                    tracing::warn!(id = %id, code = %reason.code, reason = %reason.reason, "dead-lettering");
+                    self.metrics.dead_letter(
+                        kind.map(|k| k.as_str()).unwrap_or("unknown"),
+                        reason.code.as_str(),
+                    );
+                    owed.dead.push((entry, reason));
                 }
             }
         }
@@ -172,14 +178,13 @@ impl Projector {
     }
 
     async fn settle(&mut self, owed: &Owed) -> redis::RedisResult<()> {
-        for (entry, code, reason) in &owed.dead {
+        for (entry, reason) in &owed.dead {
             dead_letter(
                 &mut self.redis,
                 &self.keys,
                 &self.config.group,
                 &self.config.consumer_name,
                 entry,
-                code,
                 reason,
             )
             .await?;

@@ -4,6 +4,7 @@
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 use sleeper_shared::lag::{self, id_millis, StreamLag};
+use sleeper_shared::redis_reply;
 use sleeper_shared::stream::StreamKeys;
 
 /// The status report.
@@ -27,27 +28,6 @@ pub struct ArchiveStatus {
     pub projected_scopes: i64,
 }
 
-async fn edge(
-    conn: &mut ConnectionManager,
-    stream: &str,
-    rev: bool,
-) -> redis::RedisResult<Option<String>> {
-    let (cmd, a, b) = if rev {
-        ("XREVRANGE", "+", "-")
-    } else {
-        ("XRANGE", "-", "+")
-    };
-    let v: Vec<lag::RangeEntry> = redis::cmd(cmd)
-        .arg(stream)
-        .arg(a)
-        .arg(b)
-        .arg("COUNT")
-        .arg(1)
-        .query_async(conn)
-        .await?;
-    Ok(v.into_iter().next().map(|(id, _)| id))
-}
-
 /// Read everything. Postgres being unreachable is reported, not fatal.
 pub async fn read(
     conn: &mut ConnectionManager,
@@ -56,8 +36,8 @@ pub async fn read(
     now_ms: i64,
 ) -> redis::RedisResult<Status> {
     let stream = lag::read(conn, keys.stream(), now_ms).await?;
-    let first_id = edge(conn, keys.stream(), false).await?;
-    let last_id = edge(conn, keys.stream(), true).await?;
+    let first_id = redis_reply::edge_id(conn, keys.stream(), false).await?;
+    let last_id = redis_reply::edge_id(conn, keys.stream(), true).await?;
     let age = |id: &Option<String>| {
         id.as_deref()
             .and_then(id_millis)
