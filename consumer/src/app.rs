@@ -6,7 +6,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use prometheus::Registry;
-use redis::aio::ConnectionManager;
 use sleeper_shared::redis_conn;
 use sleeper_shared::telemetry::{self, Check, RedisCheck};
 use tokio_util::sync::CancellationToken;
@@ -78,26 +77,12 @@ pub async fn run(config: ConsumerConfig) -> Result<(), StartError> {
     if created.is_none() {
         return Ok(());
     }
-    let reader = reader(&config, redis.clone());
+    let reader = Reader::new(&config, redis.clone());
     tracing::info!(group = %config.group, consumer = %config.consumer_name, stream = %config.common.stream_key, "projecting");
     let mut projector = Projector::new(config, reader, redis, pool, metrics);
     projector.run(&cancel).await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The group reader `config` describes.
-fn reader(config: &ConsumerConfig, redis: ConnectionManager) -> Reader {
-    Reader::new(
-        config.common.redis_url.clone(),
-        redis,
-        config.common.stream_key.clone(),
-        config.group.clone(),
-        config.consumer_name.clone(),
-        config.batch_size,
-        config.block,
-        config.claim_idle,
-    )
 }
 
 /// `attempt` until it succeeds, once a second, logging `what` and the

@@ -1,4 +1,4 @@
-//! The consumer's metrics, as named in DESIGN.md, behind small named methods.
+//! The consumer's metrics, as named in docs/design.md ("Metrics"), behind small named methods.
 
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
 use sleeper_shared::lag::LagMetrics;

@@ -29,7 +29,7 @@ def arr(name, remote, mapping):
     return ("array", name, remote, mapping)
 
 
-# No foreign keys exist across scopes (DESIGN rule 3): every relationship is a
+# No foreign keys exist across scopes (docs/design.md rule 3): every relationship is a
 # manual column mapping. A matchup's opponent cannot be expressed as a manual
 # relationship ("same matchup_id, different roster" needs a predicate), so
 # `matchup_pair` returns both rows of the pairing, the matchup's own included.

@@ -380,6 +380,7 @@ def cmd_env(root):
 
 
 # --------------------------------------------------------------------------- metrics
+# The metrics docs/design.md ("Metrics") names.
 DESIGN_METRICS = {
     # producer
     "sleeper_api_requests_total", "sleeper_api_request_duration_seconds", "sleeper_ratelimit_wait_seconds",

@@ -1,5 +1,5 @@
 //! Acknowledging and dead-lettering — only ever after the batch's
-//! transaction has committed (DESIGN rule 1).
+//! transaction has committed (docs/design.md rule 1).
 //!
 //! A dead letter's XADD to `<STREAM_KEY>:dlq` and the XACK of the original go
 //! in one MULTI, so an entry is never both lost and acked, nor dead-lettered

@@ -27,6 +27,14 @@ pub enum Disposition {
     },
 }
 
+/// One decoded, projected event, ready to apply.
+pub struct Event<'a> {
+    /// Its version (original stream id).
+    pub id: StreamId,
+    pub env: &'a Envelope,
+    pub projection: &'a Projection,
+}
+
 /// Which versions the guard lets through for a snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {
@@ -67,7 +75,12 @@ pub async fn apply_event(
         Ok(p) => p,
         Err(e) => return Ok(shape_error(env, &e)),
     };
-    apply_projected(tx, id, env, &projection, guard).await
+    let event = Event {
+        id,
+        env,
+        projection: &projection,
+    };
+    apply_projected(tx, &event, guard).await
 }
 
 /// [`apply_event`] for an event already projected (replay merges kept rows
@@ -76,13 +89,11 @@ pub async fn apply_event(
 /// any other error is returned (the caller's transaction is then unusable).
 pub async fn apply_projected(
     tx: &mut Transaction<'_>,
-    id: StreamId,
-    env: &Envelope,
-    projection: &Projection,
+    event: &Event<'_>,
     guard: Guard,
 ) -> Result<Disposition, tokio_postgres::Error> {
     let mut sp = tx.savepoint("event").await?;
-    match write_event(&mut sp, id, env, projection, guard).await {
+    match write_event(&mut sp, event, guard).await {
         Ok(d) => {
             sp.commit().await?;
             Ok(d)
@@ -98,7 +109,7 @@ pub async fn apply_projected(
                 None => e.to_string(),
             };
             Ok(Disposition::Dead {
-                kind: Some(env.kind),
+                kind: Some(event.env.kind),
                 reason: DeadReason::new(DeadCode::DataError, reason),
             })
         }
@@ -108,9 +119,11 @@ pub async fn apply_projected(
 
 async fn write_event(
     tx: &mut Transaction<'_>,
-    id: StreamId,
-    env: &Envelope,
-    projection: &Projection,
+    &Event {
+        id,
+        env,
+        projection,
+    }: &Event<'_>,
     guard: Guard,
 ) -> Result<Disposition, tokio_postgres::Error> {
     // The guard and the version bump in one statement: the row comes back

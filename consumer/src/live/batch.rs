@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use sleeper_shared::{Envelope, StreamId};
 use tokio_postgres::Client;
 
-use crate::live::apply::{apply_projected, shape_error, Disposition, Guard};
+use crate::live::apply::{apply_projected, shape_error, Disposition, Event, Guard};
 use crate::live::coalesce;
 use crate::live::decode::{decode, Decoded};
 use crate::project::{project, Projection};
@@ -78,14 +78,14 @@ pub async fn apply(
         .into_iter()
         .map(|d| (d.entry.id.as_str(), Item::project(d)))
         .collect();
-    let events: Vec<coalesce::Event<'_>> = items
+    let events: Vec<Event<'_>> = items
         .iter()
         .filter_map(|(_, item)| match item {
             Item::Ready {
                 id,
                 env,
                 projection,
-            } => Some(coalesce::Event {
+            } => Some(Event {
                 id: *id,
                 env,
                 projection,
@@ -123,7 +123,14 @@ pub async fn apply(
                 projection,
             } => match fast.as_mut().and_then(Iterator::next) {
                 Some(applied) => applied,
-                None => apply_projected(&mut tx, id, &env, &projection, Guard::Newer).await?,
+                None => {
+                    let event = Event {
+                        id,
+                        env: &env,
+                        projection: &projection,
+                    };
+                    apply_projected(&mut tx, &event, Guard::Newer).await?
+                }
             },
         };
         outcome.entries.push((entry_id.to_string(), disposition));

@@ -23,22 +23,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use sleeper_shared::Envelope;
 use tokio_postgres::Transaction;
 
-use crate::live::apply::Disposition;
+use crate::live::apply::{Disposition, Event};
 use crate::project::kept::Compaction;
 use crate::project::{Projection, TableRows};
 use crate::store::{versions, write};
-use sleeper_shared::StreamId;
-
-/// One decoded, projected event of the batch.
-pub struct Event<'a> {
-    /// Its version (original stream id).
-    pub id: StreamId,
-    pub env: &'a Envelope,
-    pub projection: &'a Projection,
-}
 
 /// Apply `events` (the batch's projectable events, in stream order) and say
 /// what became of each, in the same order. The scopes must be locked.

@@ -85,13 +85,8 @@ impl Projector {
     /// One step: settle owed acks, else apply the held or next batch.
     pub async fn process_once(&mut self) -> Outcome {
         if let Some(owed) = self.owed.take() {
-            if let Err(e) = self.settle(&owed).await {
-                self.owed = Some(owed);
-                self.metrics.retry("redis");
-                return Outcome::Retrying(format!(
-                    "acking: {}",
-                    describe(&self.config.common.redis_url, &e)
-                ));
+            if let Err(retrying) = self.settle_or_keep(owed).await {
+                return retrying;
             }
         }
         let entries = match self.held.take() {
@@ -166,15 +161,25 @@ impl Projector {
                 }
             }
         }
-        if let Err(e) = self.settle(&owed).await {
-            self.owed = Some(owed);
-            self.metrics.retry("redis");
-            return Outcome::Retrying(format!(
-                "acking: {}",
-                describe(&self.config.common.redis_url, &e)
-            ));
+        match self.settle_or_keep(owed).await {
+            Ok(()) => Outcome::Projected(n),
+            Err(retrying) => retrying,
         }
-        Outcome::Projected(n)
+    }
+
+    /// Settle `owed`; if Redis fails, keep it for the next step.
+    async fn settle_or_keep(&mut self, owed: Owed) -> Result<(), Outcome> {
+        match self.settle(&owed).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.owed = Some(owed);
+                self.metrics.retry("redis");
+                Err(Outcome::Retrying(format!(
+                    "acking: {}",
+                    describe(&self.config.common.redis_url, &e)
+                )))
+            }
+        }
     }
 
     async fn settle(&mut self, owed: &Owed) -> redis::RedisResult<()> {

@@ -4,7 +4,7 @@
 //!
 //! Each entry comes with its delivery count, read before anything is decoded,
 //! so an entry that crashes the process is still caught by the redelivery
-//! limit (DESIGN rule 6).
+//! limit (docs/design.md rule 6).
 
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{RedisResult, Value};
 use sleeper_shared::redis_conn;
 use sleeper_shared::redis_reply::{self, Entry};
+
+use crate::config::ConsumerConfig;
 
 /// Where the next batch comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,29 +43,20 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// A reader of `stream` as `consumer` of `group`; the group must exist
-    /// ([`ensure_group`]).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        redis_url: String,
-        conn: ConnectionManager,
-        stream: String,
-        group: String,
-        consumer: String,
-        count: usize,
-        block: Duration,
-        claim_idle: Duration,
-    ) -> Self {
+    /// A reader of `STREAM_KEY` as `CONSUMER_NAME` of `CONSUMER_GROUP`,
+    /// with the batch size, block and claim times of `config`; the group
+    /// must exist ([`ensure_group`]).
+    pub fn new(config: &ConsumerConfig, conn: ConnectionManager) -> Self {
         Self {
             blocking: None,
-            redis_url,
+            redis_url: config.common.redis_url.clone(),
             conn,
-            stream,
-            group,
-            consumer,
-            count,
-            block,
-            claim_idle,
+            stream: config.common.stream_key.clone(),
+            group: config.group.clone(),
+            consumer: config.consumer_name.clone(),
+            count: config.batch_size,
+            block: config.block,
+            claim_idle: config.claim_idle,
             check_own: true,
             claim_cursor: "0-0".into(),
             last_claim: None,

@@ -1,4 +1,4 @@
-//! Retention (DESIGN rule 7): the consumer trims the stream, because it can
+//! Retention (docs/design.md rule 7): the consumer trims the stream, because it can
 //! see the archive.
 //!
 //! Safe id = the minimum, over `TRIM_GROUPS` and this consumer's own group,

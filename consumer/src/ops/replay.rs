@@ -5,7 +5,7 @@
 //! applied again through the version guard in its replay form
 //! ([`Guard::NotOlder`]): the scope's *current* version is re-written with
 //! today's projection, but an older snapshot never overwrites a newer one
-//! (DESIGN rule 2). Every series sample in the range is written too
+//! (docs/design.md rule 2). Every series sample in the range is written too
 //! (insert-if-absent, rule 4). Scopes are locked like a live batch locks them
 //! (shared projection lock, per-scope locks in sorted order), so replay runs
 //! safely beside live projectors.
@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sleeper_shared::{Kind, StreamId};
 use tokio_postgres::{Client, Transaction};
 
-use crate::live::apply::{apply_projected, is_data_error, Disposition, Guard};
+use crate::live::apply::{apply_projected, is_data_error, Disposition, Event, Guard};
 use crate::ops::history::{compact, Archive, NEWEST};
 use crate::project::TableRows;
 use crate::store::{locks, write};
@@ -175,8 +175,12 @@ async fn replay_scope(
         let Some(c) = compacted else {
             break None;
         };
-        let (id, env) = (c.newest.id, &c.newest.env);
-        match apply_projected(tx, id, env, &c.projection, Guard::NotOlder).await? {
+        let event = Event {
+            id: c.newest.id,
+            env: &c.newest.env,
+            projection: &c.projection,
+        };
+        match apply_projected(tx, &event, Guard::NotOlder).await? {
             Disposition::Projected { rows, .. } => {
                 report.applied += 1;
                 report.rows += rows;
@@ -188,7 +192,7 @@ async fn replay_scope(
                 break Some(c);
             }
             Disposition::Dead { reason, .. } => {
-                tracing::warn!(id = %id, scope, reason = %reason, "replay: event not applied; trying the one before");
+                tracing::warn!(id = %c.newest.id, scope, reason = %reason, "replay: event not applied; trying the one before");
                 cursor = c.cursor;
             }
         }

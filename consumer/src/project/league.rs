@@ -3,7 +3,7 @@
 //! `user/<id>/leagues/<season>` (`user_leagues`) and `league/<id>/drafts`
 //! (`league_drafts`) project nothing: they only feed the producer's discovery
 //! of leagues and drafts. Each league's and draft's own scope owns its row
-//! (DESIGN rule 3), so those lists would only be second, staler owners.
+//! (docs/design.md rule 3), so those lists would only be second, staler owners.
 
 use sleeper_shared::Scope;
 

@@ -1,7 +1,7 @@
 //! Projections: one pure function per event kind, `event → rows`.
 //!
 //! A projection reads nothing but its event: no other table, no `now()`, no
-//! serial ids (DESIGN rule 3). It returns the complete set of rows its scope
+//! serial ids (docs/design.md rule 3). It returns the complete set of rows its scope
 //! owns ([`Mode::Replace`]: rows that left the snapshot are removed) and any
 //! time-series samples ([`Mode::Series`]: insert-if-absent, applied even when
 //! the snapshot itself is older than what is applied — rule 4). Writing the

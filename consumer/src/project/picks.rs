@@ -1,6 +1,6 @@
 //! Traded picks: `league/<id>/traded_picks` → `traded_picks` (the league's
 //! future picks) and `draft/<id>/traded_picks` → `draft_traded_picks` (one
-//! draft's). Separate tables, each owned by its own scope (DESIGN rule 3).
+//! draft's). Separate tables, each owned by its own scope (docs/design.md rule 3).
 //!
 //! `roster_id` is the roster the pick originally belonged to; `owner_id` and
 //! `previous_owner_id` are roster ids too. A draft traded pick's `draft_id` is

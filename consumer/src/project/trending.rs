@@ -1,5 +1,5 @@
 //! `players/nfl/trending/{add,drop}` → `trending_players`: samples only
-//! (DESIGN rule 4). Every event adds one sample per listed player, keyed by
+//! (docs/design.md rule 4). Every event adds one sample per listed player, keyed by
 //! the event's version, insert-if-absent, never deleted; `rank` is the
 //! 1-based position in Sleeper's list. Nothing is owned as a snapshot: the
 //! view `trending_current` shows each list's newest sample.

@@ -7,7 +7,7 @@
 //!
 //! `user/<id>` → `sleeper_users`: one row per scope, keyed by the username or
 //! user id the scope names (`lookup`), so two scopes naming the same user by
-//! username and by id each own their own row (DESIGN rule 3).
+//! username and by id each own their own row (docs/design.md rule 3).
 
 use serde_json::Value;
 use sleeper_shared::Scope;

@@ -2,7 +2,7 @@
 //! absent (an undecodable row is replaced once the same version arrives
 //! decodable, e.g. requeued after a fix), inside the batch transaction and
 //! before any event's savepoint —
-//! so even a poison entry is archived (DESIGN rule 6), and the archive is the
+//! so even a poison entry is archived (docs/design.md rule 6), and the archive is the
 //! full history once the stream has been trimmed.
 
 use std::collections::BTreeMap;

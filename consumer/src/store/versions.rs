@@ -1,5 +1,5 @@
 //! `_versions`: the version (original stream id) applied for each scope —
-//! the guard of DESIGN rule 2. Every statement that reads or moves it is
+//! the guard of docs/design.md rule 2. Every statement that reads or moves it is
 //! here: one event at a time (`batch`, replay), or many scopes at once
 //! (`coalesce`, rebuild's shadow).
 
