@@ -6,7 +6,7 @@ use redis::aio::ConnectionManager;
 use sleeper_shared::stream::StreamKeys;
 use sleeper_shared::{redis_conn, startup};
 
-use super::{DlqAction, BIN};
+use super::args::{DlqAction, BIN};
 use crate::config::ConsumerConfig;
 use crate::ops::dlq::{self, DeadLetter};
 

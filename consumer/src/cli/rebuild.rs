@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use sleeper_shared::{redis_conn, startup};
 
-use super::BIN;
+use super::args::BIN;
 use crate::config::ConsumerConfig;
 use crate::ops::{hasura, rebuild};
 use crate::store::connect;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use sleeper_shared::{startup, Kind};
 
-use super::BIN;
+use super::args::BIN;
 use crate::config::ConsumerConfig;
 use crate::ops::replay::{self, End, ReplayFilter};
 use crate::store::connect;

@@ -10,8 +10,8 @@ use super::parse::{
     array_json, boolean, element, id, int, int4, object_json, req_int4, string, top_array,
     top_object, Ctx, ShapeError,
 };
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.drafts`.
 pub static DRAFTS: Table = Table {

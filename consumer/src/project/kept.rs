@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::{Mode, Projection, Table, TableRows, Val};
+use super::table::{Mode, Projection, Table, TableRows, Val};
 
 /// A scope's newest projection with what its older events' kept rows add.
 ///

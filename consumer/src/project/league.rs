@@ -8,8 +8,8 @@
 use sleeper_shared::Scope;
 
 use super::parse::{array_json, id, int4, object_json, string, text, top_object, Ctx, ShapeError};
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.leagues`. Big-number ids (`bracket_id`, …) are text holding the exact integer.
 pub static LEAGUES: Table = Table {

@@ -16,8 +16,8 @@ use super::parse::{
     ShapeError,
 };
 use super::rosters::EMPTY_SLOT;
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.matchups`.
 pub static MATCHUPS: Table = Table {

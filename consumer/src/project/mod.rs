@@ -5,7 +5,7 @@
 //! owns ([`Mode::Replace`]: rows that left the snapshot are removed) and any
 //! time-series samples ([`Mode::Series`]: insert-if-absent, applied even when
 //! the snapshot itself is older than what is applied — rule 4). Writing the
-//! rows is a separate, generic step (`crate::store::write`).
+//! rows is a separate, generic step (`store::write`).
 //!
 //! Adding a kind: a new file here, one line in [`project`], one fixture test.
 
@@ -29,7 +29,7 @@ mod tests;
 
 use sleeper_shared::{Envelope, Kind};
 
-pub use table::{Col, ColType, Mode, Table, TableRows, Val};
+pub use table::{Col, ColType, Mode, Projection, Table, TableRows, Val};
 
 use sleeper_shared::StreamId;
 
@@ -75,15 +75,6 @@ pub fn by_table<'a>(
         .iter()
         .filter_map(|table| Some((*table, sets.remove(&std::ptr::from_ref(*table))?)))
         .collect()
-}
-
-/// The rows one event yields.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Projection {
-    /// Owned rows, applied under the per-scope version guard.
-    pub snapshot: Vec<TableRows>,
-    /// Samples, applied insert-if-absent regardless of the guard.
-    pub series: Vec<TableRows>,
 }
 
 /// The payload does not have the shape the projection needs. Permanent:

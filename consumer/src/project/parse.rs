@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sleeper_shared::{Envelope, Scope};
 
-use super::Table;
+use super::table::Table;
 use sleeper_shared::StreamId;
 
 /// What a projection gets: the event and its version, and which tables'

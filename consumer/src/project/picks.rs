@@ -11,8 +11,8 @@ use serde_json::Value;
 use sleeper_shared::Scope;
 
 use super::parse::{element, id, int4, req_int4, req_string, top_array, Ctx, ShapeError};
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.traded_picks`.
 pub static TRADED_PICKS: Table = Table {

@@ -19,8 +19,8 @@ use serde_json::Value;
 use sleeper_shared::Scope;
 
 use super::parse::{boolean, field, int, int4, json_text, string, text, Ctx, ShapeError};
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.players`.
 pub static PLAYERS: Table = Table {

@@ -15,8 +15,8 @@ use super::parse::{
     array_json, element, id, id_list, int4, json_text, object, object_json, req_int4, split_points,
     top_array, Ctx, ShapeError,
 };
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.rosters`.
 pub static ROSTERS: Table = Table {

@@ -3,8 +3,8 @@
 use sleeper_shared::Scope;
 
 use super::parse::{boolean, int4, text, top_object, Ctx, ShapeError};
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.nfl_state`.
 pub static NFL_STATE: Table = Table {

@@ -1,4 +1,4 @@
-//! The generic row model every projection returns and `crate::store::write` applies.
+//! The generic row model every projection returns and the writers in `store` apply.
 
 use rust_decimal::Decimal;
 use tokio_postgres::types::Type;
@@ -185,4 +185,13 @@ impl TableRows {
         let idx = self.table.columns.iter().position(|c| c.name == name)?;
         self.rows.get(i)?.get(idx)
     }
+}
+
+/// The rows one event yields.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Projection {
+    /// Owned rows, applied under the per-scope version guard.
+    pub snapshot: Vec<TableRows>,
+    /// Samples, applied insert-if-absent regardless of the guard.
+    pub series: Vec<TableRows>,
 }

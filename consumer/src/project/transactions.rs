@@ -12,8 +12,8 @@ use super::parse::{
     array_json, element, id, int, int4_of, object, object_json, req_id, string, top_array, Ctx,
     ShapeError,
 };
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.transactions`.
 pub static TRANSACTIONS: Table = Table {

@@ -15,8 +15,8 @@ use sleeper_shared::Scope;
 use super::parse::{
     boolean, element, object, object_json, req_id, text, top_array, top_object, Ctx, ShapeError,
 };
+use super::table::Projection;
 use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
-use super::Projection;
 
 /// `sleeper.league_users`.
 pub static LEAGUE_USERS: Table = Table {

@@ -10,7 +10,7 @@ use sleeper_shared::{Scope, StreamId};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use super::catch_up::read_watermark;
-use super::{Progress, RebuildError, RebuildReport};
+use super::report::{Progress, RebuildError, RebuildReport};
 use crate::live::apply::is_data_error;
 use crate::ops::history::{compact, Archive, Compacted, NEWEST};
 use crate::project::TableRows;

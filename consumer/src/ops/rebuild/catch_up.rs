@@ -5,7 +5,7 @@
 use sleeper_shared::StreamId;
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
-use super::RebuildReport;
+use super::report::RebuildReport;
 use crate::live::apply::{apply_event, Disposition, Guard};
 use crate::live::decode::decode_envelope;
 

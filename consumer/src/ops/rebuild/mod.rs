@@ -35,87 +35,18 @@ use redis::aio::ConnectionManager;
 use sleeper_shared::stream::StreamKeys;
 use tokio_postgres::Client;
 
-use crate::live::registry;
-use crate::project::PROJECTION_VERSION;
-use crate::store::migrate::{self, quote_ident, MigrateError, PROJECTION_SCHEMA};
-
 mod build;
 mod catch_up;
+mod preflight;
+mod report;
 mod swap;
 
-/// Where the new tables are built.
-pub const SHADOW_SCHEMA: &str = "sleeper_rebuild";
+pub use preflight::SHADOW_SCHEMA;
+use preflight::{check_versions, create_shadow};
+pub use report::{Progress, RebuildError, RebuildReport};
+
 /// One rebuild at a time per database (session lock).
 const REBUILD_LOCK: i64 = 0x5EE9_E45F_0003;
-
-/// Why a rebuild failed or refused.
-#[derive(Debug, thiserror::Error)]
-pub enum RebuildError {
-    #[error("another rebuild is running on this database")]
-    Busy,
-    #[error("live consumer(s) run an older projection version than this binary ({mine}): {}; upgrade or stop them first", list(.outdated))]
-    Outdated {
-        mine: u32,
-        outdated: Vec<(String, u32)>,
-    },
-    #[error("schema {0} does not exist; run `sleeper-consumer migrate` first")]
-    NotMigrated(&'static str),
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-    #[error("{0}")]
-    Migrate(#[from] MigrateError),
-    #[error("postgres: {0}")]
-    Db(#[from] tokio_postgres::Error),
-}
-
-fn list(v: &[(String, u32)]) -> String {
-    v.iter()
-        .map(|(n, ver)| format!("{n} (version {ver})"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What a rebuild did.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct RebuildReport {
-    /// Archived events decoded (snapshot and series reads, tail included).
-    pub events_read: u64,
-    /// Scopes in the new tables.
-    pub scopes: u64,
-    /// Rows written into the shadow.
-    pub rows: u64,
-    /// Events applied after the snapshot (catch-up and swap).
-    pub tail_events: u64,
-    /// How long live projectors were paused (the swap transaction's lock hold).
-    pub pause_seconds: f64,
-    /// Creating the shadow schema (the projection migrations).
-    pub shadow_seconds: f64,
-    /// Building the shadow from the archive snapshot (compaction and writes).
-    pub build_seconds: f64,
-    pub seconds: f64,
-}
-
-impl RebuildReport {
-    /// The closing summary line.
-    pub fn summary(&self) -> String {
-        format!(
-            "rebuild: {} events read, {} scopes, {} rows, {} tail events, {:.1}s (shadow schema {:.1}s, build {:.1}s; live projection paused {:.3}s)",
-            self.events_read, self.scopes, self.rows, self.tail_events, self.seconds,
-            self.shadow_seconds, self.build_seconds, self.pause_seconds
-        )
-    }
-}
-
-/// Progress as the build goes: (scopes done, scopes total, report so far).
-pub trait Progress {
-    fn update(&mut self, done: u64, total: u64, report: &RebuildReport);
-}
-
-impl<F: FnMut(u64, u64, &RebuildReport)> Progress for F {
-    fn update(&mut self, done: u64, total: u64, report: &RebuildReport) {
-        self(done, total, report)
-    }
-}
 
 /// The connections a rebuild needs.
 pub struct Connections<'a> {
@@ -152,33 +83,6 @@ pub async fn rebuild(
     let mut report = result?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
-}
-
-async fn check_versions(
-    redis: &mut ConnectionManager,
-    keys: &StreamKeys,
-) -> Result<(), RebuildError> {
-    let regs = registry::read(redis, keys).await?;
-    let now = chrono::Utc::now().timestamp_millis();
-    let outdated = registry::outdated(&regs, PROJECTION_VERSION, now);
-    if outdated.is_empty() {
-        Ok(())
-    } else {
-        Err(RebuildError::Outdated {
-            mine: PROJECTION_VERSION,
-            outdated,
-        })
-    }
-}
-
-async fn schema_exists(client: &Client, schema: &str) -> Result<bool, tokio_postgres::Error> {
-    Ok(client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
-            &[&schema],
-        )
-        .await?
-        .get(0))
 }
 
 async fn rebuild_locked(
@@ -220,26 +124,4 @@ async fn rebuild_locked(
         .await?
         .get::<_, i64>(0) as u64;
     Ok(report)
-}
-
-/// A fresh shadow schema with the whole projection DDL (tables, views,
-/// grants, `_versions`), dropped first if a failed run left one.
-async fn create_shadow(admin: &mut Client) -> Result<(), RebuildError> {
-    if !schema_exists(admin, PROJECTION_SCHEMA).await? {
-        return Err(RebuildError::NotMigrated(PROJECTION_SCHEMA));
-    }
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {} CASCADE",
-            quote_ident(SHADOW_SCHEMA)
-        ))
-        .await?;
-    admin
-        .execute(
-            "DELETE FROM pipeline.schema_migrations WHERE target_schema = $1",
-            &[&SHADOW_SCHEMA],
-        )
-        .await?;
-    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
-    Ok(())
 }

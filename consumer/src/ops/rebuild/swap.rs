@@ -10,7 +10,8 @@ use sleeper_shared::StreamId;
 use tokio_postgres::Client;
 
 use super::catch_up::{apply_tail_in, read_tail};
-use super::{check_versions, RebuildError, RebuildReport, SHADOW_SCHEMA};
+use super::preflight::{check_versions, SHADOW_SCHEMA};
+use super::report::{RebuildError, RebuildReport};
 use crate::store::locks::PROJECTION_LOCK;
 use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 
