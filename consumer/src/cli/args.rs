@@ -1,6 +1,8 @@
 //! The command line as clap parses it.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use crate::ops::stream_source::Source;
 
 /// The binary's name, as every message it prints starts with it.
 pub const BIN: &str = "sleeper-consumer";
@@ -25,23 +27,11 @@ pub enum Command {
     /// Re-project a range of the archive: each scope's newest event in the
     /// range (its current version included) and every series sample; never
     /// overwrites a newer snapshot.
-    Replay {
-        /// From this stream id or RFC 3339 append time (inclusive).
-        #[arg(long)]
-        from: Option<String>,
-        /// Up to this stream id or RFC 3339 append time (inclusive).
-        #[arg(long)]
-        to: Option<String>,
-        /// Only these kinds (repeatable).
-        #[arg(long = "kind")]
-        kinds: Vec<String>,
-        /// Only events of these leagues (draft scopes included; repeatable).
-        #[arg(long = "league")]
-        leagues: Vec<String>,
-    },
-    /// Rebuild every projection table from the whole archive into a shadow
-    /// schema, then swap it in atomically.
-    Rebuild,
+    Replay(ReplayArgs),
+    /// Rebuild every projection table from the whole log (archive and
+    /// stream) into a shadow schema, then swap it in atomically — unless the
+    /// new tables would lack what the live ones hold.
+    Rebuild(RebuildArgs),
     /// Stream length, groups, lag (events, seconds), pending, DLQ, archive.
     Status {
         /// Machine-readable output.
@@ -55,6 +45,44 @@ pub enum Command {
     },
     /// Exit 0 if this host's /health answers (container healthcheck).
     Health,
+}
+
+/// `replay`'s range, filters and source.
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// From this stream id or RFC 3339 append time (inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to this stream id or RFC 3339 append time (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only these kinds (repeatable).
+    #[arg(long = "kind")]
+    pub kinds: Vec<String>,
+    /// Only events of these leagues (draft scopes included; repeatable).
+    #[arg(long = "league")]
+    pub leagues: Vec<String>,
+    /// Where events come from: the archive, the stream (entries the archive
+    /// lacks are archived first), or both.
+    #[arg(long, value_enum, default_value_t = Source::Both)]
+    pub source: Source,
+}
+
+/// `rebuild`'s source and safety switches.
+#[derive(Args)]
+pub struct RebuildArgs {
+    /// Where events come from: the archive, the stream (entries the archive
+    /// lacks are archived first), or both.
+    #[arg(long, value_enum, default_value_t = Source::Both)]
+    pub source: Source,
+    /// Build and compare with the live tables, then drop the new tables
+    /// instead of swapping them in (exit 1 if the real run would refuse).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Swap even if the new tables lack scopes or series rows the live ones
+    /// hold: for deliberately dropping data.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub allow_loss: bool,
 }
 
 #[derive(Subcommand)]
@@ -89,8 +117,8 @@ impl Command {
             Command::Migrate
             | Command::Status { .. }
             | Command::Dlq { .. }
-            | Command::Replay { .. }
-            | Command::Rebuild => None,
+            | Command::Replay(_)
+            | Command::Rebuild(_) => None,
         }
     }
 }

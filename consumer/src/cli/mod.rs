@@ -21,7 +21,7 @@ mod rebuild;
 mod replay;
 mod status;
 
-pub use args::{Cli, Command, DlqAction, BIN};
+pub use args::{Cli, Command, DlqAction, RebuildArgs, ReplayArgs, BIN};
 
 /// Run `command` with `config`; its exit code, or an error for exit 1.
 pub async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Result<ExitCode> {
@@ -42,12 +42,7 @@ pub async fn dispatch(command: Command, config: ConsumerConfig) -> anyhow::Resul
         }
         Command::Status { json } => status::run(&config, json).await,
         Command::Dlq { action } => dlq::run(action, &config).await,
-        Command::Replay {
-            from,
-            to,
-            kinds,
-            leagues,
-        } => replay::run(&config, from, to, kinds, leagues).await,
-        Command::Rebuild => rebuild::run(&config).await,
+        Command::Replay(args) => replay::run(&config, args).await,
+        Command::Rebuild(args) => rebuild::run(&config, args).await,
     }
 }

@@ -6,13 +6,15 @@ use std::process::ExitCode;
 
 use sleeper_shared::{redis_conn, startup};
 
-use super::args::BIN;
+use super::args::{RebuildArgs, BIN};
 use crate::config::ConsumerConfig;
 use crate::ops::{hasura, rebuild};
 use crate::store::connect;
 
-/// Rebuild and swap; exit 1 when refused (another rebuild, an outdated live consumer).
-pub async fn run(config: &ConsumerConfig) -> anyhow::Result<ExitCode> {
+/// Rebuild and swap; exit 1 when refused (another rebuild, an outdated live
+/// consumer, a loss against the live tables) — for a dry run, when the real
+/// run would refuse.
+pub async fn run(config: &ConsumerConfig, args: RebuildArgs) -> anyhow::Result<ExitCode> {
     let keys = config.keys();
     let mut redis = redis_conn::managed(&config.common.redis_url).await?;
     let mut admin = connect::connect(config).await?;
@@ -57,7 +59,12 @@ pub async fn run(config: &ConsumerConfig) -> anyhow::Result<ExitCode> {
             redis: &mut redis,
             keys: &keys,
         },
-        config.max_body_bytes,
+        rebuild::Options {
+            source: args.source,
+            dry_run: args.dry_run,
+            allow_loss: args.allow_loss,
+            max_body: config.max_body_bytes,
+        },
         &mut progress,
     )
     .await;
@@ -66,14 +73,26 @@ pub async fn run(config: &ConsumerConfig) -> anyhow::Result<ExitCode> {
     }
     let report = match result {
         Ok(r) => r,
-        Err(e @ rebuild::RebuildError::Outdated { .. }) | Err(e @ rebuild::RebuildError::Busy) => {
+        Err(
+            e @ (rebuild::RebuildError::Outdated { .. }
+            | rebuild::RebuildError::Busy
+            | rebuild::RebuildError::WouldLose(_)
+            | rebuild::RebuildError::NothingToBuildFrom { .. }),
+        ) => {
             return Ok(startup::failure(BIN, format_args!("rebuild refused: {e}")));
         }
         Err(e) => return Err(e.into()),
     };
+    println!("{}", report.summary());
+    if !report.swapped {
+        // A dry run: the verdict of the real run, as the exit code.
+        return Ok(match report.loss.is_empty() {
+            true => ExitCode::SUCCESS,
+            false => ExitCode::from(1),
+        });
+    }
     if let (Some(url), Some(secret)) = (&config.hasura_url, &config.hasura_admin_secret) {
         hasura::reload_metadata(url, secret).await;
     }
-    println!("{}", report.summary());
     Ok(ExitCode::SUCCESS)
 }

@@ -2,25 +2,27 @@
 
 use std::process::ExitCode;
 
-use sleeper_shared::{startup, Kind};
+use sleeper_shared::{redis_conn, startup, Kind};
 
-use super::args::BIN;
+use super::args::{ReplayArgs, BIN};
 use crate::config::ConsumerConfig;
-use crate::ops::replay::{self, End, ReplayFilter};
+use crate::ops::replay::{self, End, ReplayFilter, StreamAccess};
 use crate::store::connect;
 use crate::store::migrate::PROJECTION_SCHEMA;
 
 /// Replay `from`..=`to` (stream ids or RFC 3339 times) of `kinds` and
 /// `leagues`; exit 2 naming a bad bound or kind.
-pub async fn run(
-    config: &ConsumerConfig,
-    from: Option<String>,
-    to: Option<String>,
-    kinds: Vec<String>,
-    leagues: Vec<String>,
-) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &ConsumerConfig, args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let ReplayArgs {
+        from,
+        to,
+        kinds,
+        leagues,
+        source,
+    } = args;
     let mut filter = ReplayFilter {
         leagues,
+        source,
         ..ReplayFilter::default()
     };
     for (value, end, slot) in [
@@ -52,8 +54,16 @@ pub async fn run(
     }
     let pool = connect::pool(config, PROJECTION_SCHEMA, 1)?;
     let mut client = pool.get().await?;
+    let mut redis = match source.reads_stream() {
+        true => Some(redis_conn::managed(&config.common.redis_url).await?),
+        false => None,
+    };
+    let stream = redis.as_mut().map(|redis| StreamAccess {
+        redis,
+        key: &config.common.stream_key,
+    });
     let started = std::time::Instant::now();
-    let report = replay::replay(&mut client, &filter, config.max_body_bytes, |r| {
+    let report = replay::replay(&mut client, stream, &filter, config.max_body_bytes, |r| {
         tracing::info!(
             scopes = r.scopes,
             applied = r.applied,
@@ -62,15 +72,6 @@ pub async fn run(
         )
     })
     .await?;
-    println!(
-        "replay: {} events read, {} scopes, {} re-applied, {} kept (newer applied), {} unprojectable, {} rows, {:.1}s",
-        report.events_read,
-        report.scopes,
-        report.applied,
-        report.kept_newer,
-        report.unprojectable,
-        report.rows,
-        started.elapsed().as_secs_f64()
-    );
+    println!("{}", report.summary(started.elapsed().as_secs_f64()));
     Ok(ExitCode::SUCCESS)
 }

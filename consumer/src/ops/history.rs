@@ -7,6 +7,7 @@
 //! Undecodable archive rows are skipped: they are in the DLQ.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sleeper_shared::{Envelope, StreamId};
@@ -27,8 +28,44 @@ pub struct Archive<'a> {
     pub from: StreamId,
     /// `SLEEPER_MAX_BODY_BYTES`, for decoding.
     pub max_body: usize,
-    /// Archived events decoded so far.
-    pub read: &'a AtomicU64,
+    /// What was read, and how much of it came from the stream.
+    pub tally: &'a Tally,
+}
+
+/// Events decoded so far, and how many of them the archive held only
+/// because they were just read from the stream (`ops::stream_source`).
+#[derive(Debug, Default)]
+pub struct Tally {
+    read: AtomicU64,
+    from_stream: AtomicU64,
+    stream_ids: HashSet<StreamId>,
+}
+
+impl Tally {
+    /// A tally that attributes `stream_ids` to the stream.
+    pub fn new(stream_ids: HashSet<StreamId>) -> Self {
+        Self {
+            stream_ids,
+            ..Self::default()
+        }
+    }
+
+    fn count(&self, id: StreamId) {
+        self.read.fetch_add(1, Ordering::Relaxed);
+        if self.stream_ids.contains(&id) {
+            self.from_stream.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Events decoded so far.
+    pub fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// Of those, events archived from the stream by this run.
+    pub fn from_stream(&self) -> u64 {
+        self.from_stream.load(Ordering::Relaxed)
+    }
 }
 
 /// One decodable archived event.
@@ -176,7 +213,7 @@ pub async fn compact(
     scope: &str,
     mut cursor: StreamId,
 ) -> Result<Option<Compacted>, tokio_postgres::Error> {
-    let (max_body, read) = (archive.max_body, archive.read);
+    let (max_body, tally) = (archive.max_body, archive.tally);
     // The newest projectable event below the cursor.
     let (newest, projection) =
         loop {
@@ -190,7 +227,7 @@ pub async fn compact(
             }) else {
                 continue;
             };
-            read.fetch_add(1, Ordering::Relaxed);
+            tally.count(id);
             match project(id, &env) {
                 Ok(p) => break (Archived { id, env }, p),
                 Err(_) => continue,
@@ -201,13 +238,17 @@ pub async fn compact(
     if compaction.needs_older() {
         let mut page = older(archive, scope, cursor, PAGE).await?;
         while let Some(last) = page.last {
+            let ids: Vec<StreamId> = page.rows.iter().map(|(id, _)| *id).collect();
             // The next page is read while this one is decoded and projected.
             let (next, projected) = tokio::join!(
                 older(archive, scope, last, PAGE),
                 project_page(std::mem::take(&mut page.rows), scope, max_body)
             );
-            for p in projected.into_iter().flatten() {
-                read.fetch_add(1, Ordering::Relaxed);
+            for (id, p) in ids.into_iter().zip(projected) {
+                let Some(p) = p else {
+                    continue;
+                };
+                tally.count(id);
                 if let Some(p) = p {
                     compaction.add_older(&p);
                     older_series.extend(p.series);

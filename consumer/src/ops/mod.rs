@@ -8,6 +8,7 @@
 //! - `hasura`  — Hasura's metadata reload after a swap
 //! - `dlq`     — list, show, requeue and discard dead letters
 //! - `status`  — stream, groups, lag, DLQ and archive in one report
+//! - `stream_source` — the stream as a source: entries the archive lacks, archived first
 
 pub mod dlq;
 pub mod hasura;
@@ -15,3 +16,4 @@ pub mod history;
 pub mod rebuild;
 pub mod replay;
 pub mod status;
+pub mod stream_source;

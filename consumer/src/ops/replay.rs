@@ -17,14 +17,15 @@
 //! replayed; the live projectors will apply them. Archive rows that cannot be
 //! decoded are skipped (they are in the DLQ).
 
-use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeSet, HashSet};
 
+use redis::aio::ConnectionManager;
 use sleeper_shared::{Kind, StreamId};
 use tokio_postgres::{Client, Transaction};
 
 use crate::live::apply::{apply_projected, is_data_error, Disposition, Event, Guard};
-use crate::ops::history::{compact, Archive, NEWEST};
+use crate::ops::history::{compact, Archive, Tally, NEWEST};
+use crate::ops::stream_source::{archive_range, archive_stream, Source, SourceError, StreamRead};
 use crate::project::TableRows;
 use crate::store::{locks, write};
 
@@ -38,6 +39,15 @@ pub struct ReplayFilter {
     pub to: Option<StreamId>,
     pub kinds: Vec<Kind>,
     pub leagues: Vec<String>,
+    /// The archive, the stream (archived first), or both.
+    pub source: Source,
+}
+
+/// The stream, for a replay whose source includes it.
+pub struct StreamAccess<'a> {
+    pub redis: &'a mut ConnectionManager,
+    /// `STREAM_KEY`.
+    pub key: &'a str,
 }
 
 /// A `--from`/`--to` value that is neither a stream id nor an RFC 3339 time.
@@ -89,6 +99,57 @@ pub struct ReplayReport {
     pub unprojectable: u64,
     /// Rows written (snapshot and series).
     pub rows: u64,
+    /// Of `events_read`, events the archive held only because this replay
+    /// read them from the stream.
+    pub events_from_stream: u64,
+    /// What reading the stream into the archive did (`None`: not read).
+    pub stream: Option<StreamRead>,
+    /// The archive's decodable events: oldest id, newest id, count (read
+    /// when nothing matched, to say where the replay looked).
+    pub archive: Option<(Option<StreamId>, Option<StreamId>, i64)>,
+}
+
+impl ReplayReport {
+    /// The closing summary line: what was done, or where the replay looked
+    /// when its range matched nothing.
+    pub fn summary(&self, seconds: f64) -> String {
+        let stream = match &self.stream {
+            Some(s) => format!(
+                "the stream {} ({} entries, {} archived now)",
+                range(s.first, s.last),
+                s.read,
+                s.archived
+            ),
+            None => "the stream not read (--source archive)".to_string(),
+        };
+        if self.scopes == 0 {
+            let archive = match self.archive {
+                Some((first, last, n)) => {
+                    format!("the archive {} ({n} events)", range(first, last))
+                }
+                None => "the archive".to_string(),
+            };
+            return format!("replay: nothing matched; looked in {archive} and {stream}");
+        }
+        format!(
+            "replay: {} events read ({} from the archive, {} from the stream), {} scopes, {} re-applied, {} kept (newer applied), {} unprojectable, {} rows, {seconds:.1}s; {stream}",
+            self.events_read,
+            self.events_read - self.events_from_stream,
+            self.events_from_stream,
+            self.scopes,
+            self.applied,
+            self.kept_newer,
+            self.unprojectable,
+            self.rows,
+        )
+    }
+}
+
+fn range(first: Option<StreamId>, last: Option<StreamId>) -> String {
+    match (first, last) {
+        (Some(f), Some(l)) => format!("{f}..{l}"),
+        _ => "(empty)".to_string(),
+    }
 }
 
 /// Why a replay stopped.
@@ -96,17 +157,34 @@ pub struct ReplayReport {
 pub enum ReplayError {
     #[error("postgres: {0}")]
     Db(#[from] tokio_postgres::Error),
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    #[error("--source {0:?} reads the stream, but no Redis connection was given")]
+    NoStream(Source),
 }
 
 /// Replay `filter` on `client`, whose `search_path` must resolve the
 /// projection tables (see `store::connect::pool`).
 pub async fn replay(
     client: &mut Client,
+    stream: Option<StreamAccess<'_>>,
     filter: &ReplayFilter,
     max_body: usize,
     mut progress: impl FnMut(&ReplayReport),
 ) -> Result<ReplayReport, ReplayError> {
-    let from = filter.from.unwrap_or_default();
+    let mut report = ReplayReport::default();
+    let mut from = filter.from.unwrap_or_default();
+    let mut stream_ids = HashSet::new();
+    if filter.source.reads_stream() {
+        let s = stream.ok_or(ReplayError::NoStream(filter.source))?;
+        let read = archive_stream(s.redis, s.key, client, max_body).await?;
+        if filter.source == Source::Stream {
+            // Only what the stream still holds: from its first id on.
+            from = from.max(read.first.unwrap_or(NEWEST));
+        }
+        stream_ids = read.ids.clone();
+        report.stream = Some(read);
+    }
     let to = filter.to.unwrap_or(NEWEST);
     let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
     let scopes: Vec<String> = client
@@ -130,10 +208,12 @@ pub async fn replay(
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let mut report = ReplayReport {
-        scopes: scopes.len() as u64,
-        ..ReplayReport::default()
-    };
+    report.scopes = scopes.len() as u64;
+    if scopes.is_empty() {
+        report.archive = Some(archive_range(client).await?);
+        return Ok(report);
+    }
+    let tally = Tally::new(stream_ids);
     // Compaction reads ids below its cursor: the one above `to`.
     let below = if to == NEWEST { NEWEST } else { to.next() };
     for chunk in scopes.chunks(SCOPES_PER_TX) {
@@ -142,9 +222,12 @@ pub async fn replay(
         let names: BTreeSet<&str> = chunk.iter().map(String::as_str).collect();
         locks::lock_scopes(&tx, &names).await?;
         for scope in chunk {
-            replay_scope(&mut tx, scope, (from, below), max_body, &mut report).await?;
+            let archive = (from, below, max_body, &tally);
+            replay_scope(&mut tx, scope, archive, &mut report).await?;
         }
         tx.commit().await?;
+        report.events_read = tally.read();
+        report.events_from_stream = tally.from_stream();
         progress(&report);
     }
     Ok(report)
@@ -156,11 +239,9 @@ pub async fn replay(
 async fn replay_scope(
     tx: &mut Transaction<'_>,
     scope: &str,
-    (from, below): (StreamId, StreamId),
-    max_body: usize,
+    (from, below, max_body, tally): (StreamId, StreamId, usize, &Tally),
     report: &mut ReplayReport,
 ) -> Result<(), tokio_postgres::Error> {
-    let read = AtomicU64::new(0);
     let mut cursor = below;
     let applied = loop {
         let compacted = {
@@ -168,7 +249,7 @@ async fn replay_scope(
                 snap: tx,
                 from,
                 max_body,
-                read: &read,
+                tally,
             };
             compact(&archive, scope, cursor).await?
         };
@@ -197,7 +278,6 @@ async fn replay_scope(
             }
         }
     };
-    report.events_read += read.load(Ordering::Relaxed);
     match applied {
         None => report.unprojectable += 1,
         Some(c) => report.rows += write_series(tx, scope, &c.older_series).await?,

@@ -2,7 +2,6 @@
 //! compacts scopes (`ops::history`) while a writing half COPYs what it is
 //! handed into the shadow (`store::copy_in`).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -12,7 +11,7 @@ use tokio_postgres::{Client, IsolationLevel, Transaction};
 use super::catch_up::read_watermark;
 use super::report::{Progress, RebuildError, RebuildReport};
 use crate::live::apply::is_data_error;
-use crate::ops::history::{compact, Archive, Compacted, NEWEST};
+use crate::ops::history::{compact, Archive, Compacted, Tally, NEWEST};
 use crate::project::TableRows;
 use crate::store::{copy_in, versions};
 
@@ -27,6 +26,14 @@ const COMPACTED_AHEAD: usize = 64;
 /// Scopes the reading half compacts at once.
 const SCOPES_AT_ONCE: usize = 3;
 
+/// What the build reads: archived events from `from` on.
+pub(super) struct Source<'a> {
+    pub from: StreamId,
+    pub tally: &'a Tally,
+    /// `SLEEPER_MAX_BODY_BYTES`, for decoding.
+    pub max_body: usize,
+}
+
 /// Build the shadow from one snapshot of the archive. Returns the catch-up
 /// watermark and the newest id the snapshot held.
 ///
@@ -38,7 +45,7 @@ const SCOPES_AT_ONCE: usize = 3;
 pub(super) async fn build_snapshot(
     reader: &mut Client,
     shadow: &mut Client,
-    max_body: usize,
+    source: Source<'_>,
     progress: &mut dyn Progress,
     report: &mut RebuildReport,
 ) -> Result<(i64, StreamId), RebuildError> {
@@ -52,8 +59,10 @@ pub(super) async fn build_snapshot(
     let mut scopes: Vec<String> = snap
         .query(
             "SELECT DISTINCT scope FROM pipeline.event_log
-             WHERE decodable AND envelope IS NOT NULL AND scope IS NOT NULL ORDER BY scope",
-            &[],
+             WHERE decodable AND envelope IS NOT NULL AND scope IS NOT NULL
+               AND (id_ms, id_seq) >= ($1, $2)
+             ORDER BY scope",
+            &[&source.from.ms, &source.from.seq],
         )
         .await?
         .iter()
@@ -73,12 +82,11 @@ pub(super) async fn build_snapshot(
             seq: r.get(1),
         })
         .unwrap_or_default();
-    let read = AtomicU64::new(0);
     let archive = Archive {
         snap: &snap,
-        from: StreamId::default(),
-        max_body,
-        read: &read,
+        from: source.from,
+        max_body: source.max_body,
+        tally: source.tally,
     };
     let (send, received) = tokio::sync::mpsc::channel(COMPACTED_AHEAD);
     tokio::try_join!(
@@ -92,7 +100,8 @@ pub(super) async fn build_snapshot(
             report
         ),
     )?;
-    report.events_read += read.load(Ordering::Relaxed);
+    report.events_read += source.tally.read();
+    report.events_from_stream += source.tally.from_stream();
     snap.commit().await?;
     Ok((watermark, seen_max))
 }
@@ -187,7 +196,7 @@ async fn write_scopes(
 /// events the reading half has decoded so far.
 fn so_far(report: &RebuildReport, archive: &Archive<'_>) -> RebuildReport {
     RebuildReport {
-        events_read: report.events_read + archive.read.load(Ordering::Relaxed),
+        events_read: report.events_read + archive.tally.read(),
         ..report.clone()
     }
 }

@@ -29,20 +29,28 @@
 //! lock, so a consumer started meanwhile counts too).
 //! Undecodable archive rows are skipped (they are in the DLQ).
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use redis::aio::ConnectionManager;
 use sleeper_shared::stream::StreamKeys;
+use sleeper_shared::StreamId;
 use tokio_postgres::Client;
+
+use crate::ops::history::{Tally, NEWEST};
+use crate::ops::stream_source::{archive_stream, Source};
+use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 
 mod build;
 mod catch_up;
+mod loss;
 mod preflight;
 mod report;
 mod swap;
 
+pub use loss::Loss;
 pub use preflight::SHADOW_SCHEMA;
-use preflight::{check_versions, create_shadow};
+use preflight::{check_versions, create_shadow, drop_shadow};
 pub use report::{Progress, RebuildError, RebuildReport};
 
 /// One rebuild at a time per database (session lock).
@@ -60,10 +68,24 @@ pub struct Connections<'a> {
     pub keys: &'a StreamKeys,
 }
 
+/// How a rebuild runs (`rebuild --source … --dry-run --allow-loss`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Where events come from; the stream is archived first when read.
+    pub source: Source,
+    /// Build and compare, then drop the shadow instead of swapping.
+    pub dry_run: bool,
+    /// Swap even if the new tables lack scopes or series rows the live ones
+    /// hold (for deliberately dropping data).
+    pub allow_loss: bool,
+    /// `SLEEPER_MAX_BODY_BYTES`, for decoding.
+    pub max_body: usize,
+}
+
 /// Run a rebuild; see the module doc.
 pub async fn rebuild(
     mut c: Connections<'_>,
-    max_body: usize,
+    options: Options,
     progress: &mut dyn Progress,
 ) -> Result<RebuildReport, RebuildError> {
     let started = Instant::now();
@@ -75,7 +97,7 @@ pub async fn rebuild(
     if !locked {
         return Err(RebuildError::Busy);
     }
-    let result = rebuild_locked(&mut c, max_body, progress).await;
+    let result = rebuild_locked(&mut c, options, progress).await;
     let _ = c
         .admin
         .execute("SELECT pg_advisory_unlock($1)", &[&REBUILD_LOCK])
@@ -87,17 +109,44 @@ pub async fn rebuild(
 
 async fn rebuild_locked(
     c: &mut Connections<'_>,
-    max_body: usize,
+    options: Options,
     progress: &mut dyn Progress,
 ) -> Result<RebuildReport, RebuildError> {
+    let max_body = options.max_body;
     check_versions(c.redis, c.keys).await?;
     let mut report = RebuildReport::default();
+    let (from, stream_ids) = if options.source.reads_stream() {
+        let read = archive_stream(c.redis, c.keys.stream(), c.admin, max_body).await?;
+        let from = match options.source {
+            Source::Stream => read.first.unwrap_or(NEWEST),
+            _ => StreamId::default(),
+        };
+        let ids = read.ids.clone();
+        report.stream = Some(read);
+        (from, ids)
+    } else {
+        (StreamId::default(), HashSet::new())
+    };
+    if !options.allow_loss {
+        refuse_empty_source(c.admin, options.source, from).await?;
+    }
     let t = Instant::now();
     create_shadow(c.admin).await?;
     report.shadow_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let (watermark, seen_max) =
-        build::build_snapshot(c.reader, c.shadow, max_body, progress, &mut report).await?;
+    let tally = Tally::new(stream_ids);
+    let (watermark, seen_max) = build::build_snapshot(
+        c.reader,
+        c.shadow,
+        build::Source {
+            from,
+            tally: &tally,
+            max_body,
+        },
+        progress,
+        &mut report,
+    )
+    .await?;
     report.build_seconds = t.elapsed().as_secs_f64();
     let (next_watermark, seen_max) = catch_up::catch_up(
         c.reader,
@@ -108,20 +157,68 @@ async fn rebuild_locked(
         &mut report,
     )
     .await?;
+    if options.dry_run {
+        report.loss = loss::compare(&*c.admin, SHADOW_SCHEMA).await?;
+        report.scopes = count_versions(c.admin, SHADOW_SCHEMA).await?;
+        drop_shadow(c.admin).await?;
+        return Ok(report);
+    }
     swap::swap(
         c.shadow,
         c.redis,
         c.keys,
-        next_watermark,
-        seen_max,
-        max_body,
+        swap::Tail {
+            watermark_ms: next_watermark,
+            seen_max,
+            max_body,
+        },
+        options.allow_loss,
         &mut report,
     )
     .await?;
-    report.scopes = c
-        .admin
-        .query_one("SELECT count(*) FROM sleeper._versions", &[])
-        .await?
-        .get::<_, i64>(0) as u64;
+    report.swapped = true;
+    report.scopes = count_versions(c.admin, PROJECTION_SCHEMA).await?;
     Ok(report)
+}
+
+/// Scopes in `schema`'s `_versions`.
+async fn count_versions(admin: &Client, schema: &str) -> Result<u64, tokio_postgres::Error> {
+    Ok(admin
+        .query_one(
+            &format!("SELECT count(*) FROM {}._versions", quote_ident(schema)),
+            &[],
+        )
+        .await?
+        .get::<_, i64>(0) as u64)
+}
+
+/// Refuse, said plainly, when the source holds no event at all while the
+/// live tables hold scopes: the rebuild would empty every table.
+async fn refuse_empty_source(
+    admin: &Client,
+    source: Source,
+    from: StreamId,
+) -> Result<(), RebuildError> {
+    let events: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM (SELECT 1 FROM pipeline.event_log
+              WHERE decodable AND envelope IS NOT NULL AND (id_ms, id_seq) >= ($1, $2) LIMIT 1) AS any_event",
+            &[&from.ms, &from.seq],
+        )
+        .await?
+        .get(0);
+    let live_scopes = count_versions(admin, PROJECTION_SCHEMA).await?;
+    if events == 0 && live_scopes > 0 {
+        return Err(RebuildError::NothingToBuildFrom {
+            what: match source {
+                Source::Archive => "the archive (pipeline.event_log) holds no event",
+                Source::Stream => "the stream holds no event",
+                Source::Both => {
+                    "neither the archive (pipeline.event_log) nor the stream holds an event"
+                }
+            },
+            live_scopes,
+        });
+    }
+    Ok(())
 }

@@ -48,6 +48,13 @@ pub(super) async fn create_shadow(admin: &mut Client) -> Result<(), RebuildError
     if !schema_exists(admin, PROJECTION_SCHEMA).await? {
         return Err(RebuildError::NotMigrated(PROJECTION_SCHEMA));
     }
+    drop_shadow(admin).await?;
+    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
+    Ok(())
+}
+
+/// Drop the shadow schema and its migration history, if any.
+pub(super) async fn drop_shadow(admin: &mut Client) -> Result<(), tokio_postgres::Error> {
     admin
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {} CASCADE",
@@ -60,6 +67,5 @@ pub(super) async fn create_shadow(admin: &mut Client) -> Result<(), RebuildError
             &[&SHADOW_SCHEMA],
         )
         .await?;
-    migrate::apply_projection(admin, SHADOW_SCHEMA).await?;
     Ok(())
 }

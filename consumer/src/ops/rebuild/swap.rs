@@ -10,6 +10,7 @@ use sleeper_shared::StreamId;
 use tokio_postgres::Client;
 
 use super::catch_up::{apply_tail_in, read_tail};
+use super::loss;
 use super::preflight::{check_versions, SHADOW_SCHEMA};
 use super::report::{RebuildError, RebuildReport};
 use crate::store::locks::PROJECTION_LOCK;
@@ -18,14 +19,29 @@ use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 /// The live schema's name between the renames of the swap.
 const OLD_SCHEMA: &str = "sleeper_old";
 
-/// The swap transaction (see the module doc), on the shadow session.
+/// What the swap's last catch-up reads: archive rows from transactions
+/// started at or after `watermark_ms`, or newer than `seen_max`.
+pub(super) struct Tail {
+    pub watermark_ms: i64,
+    pub seen_max: StreamId,
+    /// `SLEEPER_MAX_BODY_BYTES`, for decoding.
+    pub max_body: usize,
+}
+
+/// The swap transaction (see the module doc), on the shadow session. Unless
+/// `allow_loss`, it refuses (rolls back) when the new tables lack what the
+/// live ones hold ([`loss::compare`], under the lock: nothing changes them
+/// meanwhile).
 pub(super) async fn swap(
     shadow: &mut Client,
     redis: &mut ConnectionManager,
     keys: &StreamKeys,
-    watermark_ms: i64,
-    seen_max: StreamId,
-    max_body: usize,
+    Tail {
+        watermark_ms,
+        seen_max,
+        max_body,
+    }: Tail,
+    allow_loss: bool,
     report: &mut RebuildReport,
 ) -> Result<(), RebuildError> {
     let mut tx = shadow.transaction().await?;
@@ -40,6 +56,15 @@ pub(super) async fn swap(
     let tail = read_tail(&tx, watermark_ms, seen_max).await?;
     let mut seen = seen_max;
     apply_tail_in(&mut tx, tail, max_body, &mut seen, report).await?;
+    let loss = loss::compare(&tx, SHADOW_SCHEMA).await?;
+    if !loss.is_empty() {
+        if !allow_loss {
+            // The shadow stays until the next run drops it; the tx rolls back.
+            return Err(RebuildError::WouldLose(loss));
+        }
+        tracing::warn!(loss = %loss, "rebuild: swapping with --allow-loss");
+    }
+    report.loss = loss;
     let (live, shadow_s, old) = (
         quote_ident(PROJECTION_SCHEMA),
         quote_ident(SHADOW_SCHEMA),

@@ -1,0 +1,101 @@
+//! What the rebuilt tables would lose against the live ones
+//! (docs/design.md rule 11): scopes the live `_versions` hold that the shadow
+//! lacks or holds at an older version, and series rows (score history and
+//! other samples) of the live tables missing from the shadow.
+
+use std::fmt;
+
+use tokio_postgres::GenericClient;
+
+use crate::project::{Mode, TABLES};
+use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
+
+/// Examples kept per kind of loss.
+const EXAMPLES: i64 = 3;
+
+/// The comparison of the shadow with the live tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loss {
+    /// Live scopes missing from the shadow or older there.
+    pub scopes: u64,
+    /// A few of them, with their live and rebuilt versions.
+    pub scope_examples: Vec<String>,
+    /// Live series rows missing from the shadow.
+    pub series_rows: u64,
+    /// A few of them, as `table (key…)`.
+    pub series_examples: Vec<String>,
+}
+
+impl Loss {
+    /// Whether nothing would be lost.
+    pub fn is_empty(&self) -> bool {
+        self.scopes == 0 && self.series_rows == 0
+    }
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} scope(s) missing or older in the rebuilt tables{}, {} series row(s) missing{}",
+            self.scopes,
+            examples(&self.scope_examples),
+            self.series_rows,
+            examples(&self.series_examples)
+        )
+    }
+}
+
+fn examples(list: &[String]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!(" (e.g. {})", list.join(", "))
+    }
+}
+
+/// Compare `shadow` (a schema built by the same migrations) with the live
+/// projection schema, on any session.
+pub async fn compare(
+    client: &impl GenericClient,
+    shadow: &str,
+) -> Result<Loss, tokio_postgres::Error> {
+    let (live, shadow) = (quote_ident(PROJECTION_SCHEMA), quote_ident(shadow));
+    let mut loss = Loss::default();
+    let rows = client
+        .query(
+            &format!(
+                "SELECT l.scope || ' (live ' || l.version_ms || '-' || l.version_seq || ', rebuilt '
+                        || coalesce(s.version_ms || '-' || s.version_seq, 'none') || ')',
+                        count(*) OVER ()
+                 FROM {live}._versions l LEFT JOIN {shadow}._versions s ON s.scope = l.scope
+                 WHERE s.scope IS NULL OR (s.version_ms, s.version_seq) < (l.version_ms, l.version_seq)
+                 ORDER BY l.scope LIMIT $1"
+            ),
+            &[&EXAMPLES],
+        )
+        .await?;
+    loss.scopes = rows.first().map_or(0, |r| r.get::<_, i64>(1) as u64);
+    loss.scope_examples = rows.iter().map(|r| r.get(0)).collect();
+    for table in TABLES.iter().filter(|t| t.mode == Mode::Series) {
+        let name = quote_ident(table.name);
+        let key: Vec<String> = table.key.iter().map(|k| quote_ident(k)).collect();
+        let key = key.join(", ");
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT '{table_name} (' || concat_ws(', ', {key}) || ')', count(*) OVER ()
+                     FROM (SELECT {key} FROM {live}.{name} EXCEPT SELECT {key} FROM {shadow}.{name}) AS lost
+                     ORDER BY 1 LIMIT $1",
+                    table_name = table.name
+                ),
+                &[&EXAMPLES],
+            )
+            .await?;
+        loss.series_rows += rows.first().map_or(0, |r| r.get::<_, i64>(1) as u64);
+        let room = (EXAMPLES as usize).saturating_sub(loss.series_examples.len());
+        loss.series_examples
+            .extend(rows.iter().take(room).map(|r| r.get::<_, String>(0)));
+    }
+    Ok(loss)
+}
