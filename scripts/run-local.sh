@@ -4,7 +4,8 @@
 # producer and a consumer. With no league configured it runs the offline demo
 # against the bundled Sleeper simulator; with SLEEPER_LEAGUE_IDS (or
 # PRIMARY_LEAGUE_ID / SLEEPER_USERNAME) it syncs real leagues from Sleeper.
-# Ctrl-C stops everything cleanly. Data survives restarts in $DATA_DIR.
+# Ctrl-C (or TERM, HUP) stops everything cleanly, even when the output
+# pipe is gone. Data survives restarts in $DATA_DIR.
 #
 #   scripts/run-local.sh                          # offline demo
 #   SLEEPER_LEAGUE_IDS=1180… scripts/run-local.sh # your league
@@ -27,8 +28,39 @@ CONSUMER_HTTP=${CONSUMER_HTTP:-127.0.0.1:9101}
 PROFILE=${PROFILE:-dev}
 SIM_SPEED=${SIM_SPEED:-60}
 
-say() { printf '[run-local] %s\n' "$*"; }
-die() { printf '[run-local] error: %s\n' "$*" >&2; exit 1; }
+# Output may go to a pipe that is gone (`… | tee log`, then Ctrl-C): a
+# message is never worth dying for, and must never stop the cleanup.
+# SIGPIPE ignored: a write to a closed pipe fails instead of killing the script.
+trap '' PIPE
+say() { printf '[run-local] %s\n' "$*" 2>/dev/null || true; }
+die() { { printf '[run-local] error: %s\n' "$*" >&2; } 2>/dev/null || true; exit 1; }
+
+# Everything started below is stopped on every way out: normal exit, error,
+# Ctrl-C, TERM, HUP (terminal closed). The trap is set before anything starts.
+PIDS=()
+REDIS_PID=
+PG_STARTED=
+CLEANED=
+cleanup() {
+  [ -n "$CLEANED" ] && return
+  CLEANED=1
+  trap '' INT TERM HUP PIPE
+  say "stopping…"
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$PG_STARTED" ]; then
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$DATA_DIR/pg" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -n "$REDIS_PID" ]; then
+    kill -TERM "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+  fi
+  say "stopped."
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 bash scripts/install-deps.sh || die "redis-server and postgresql are needed (see above)"
 
@@ -71,21 +103,10 @@ if [ ! -s "$DATA_DIR/pg/PG_VERSION" ]; then
   "${AS_PG[@]}" "$PG_BIN/initdb" -D "$DATA_DIR/pg" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
 fi
 [ "$(id -u)" -eq 0 ] && chown postgres "$DATA_DIR/logs"
+PG_STARTED=1
 "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$DATA_DIR/pg" -l "$DATA_DIR/logs/postgres.log" -w \
   -o "-p $PG_PORT -k $DATA_DIR/pg -c listen_addresses=127.0.0.1" start >/dev/null
 
-PIDS=()
-cleanup() {
-  say "stopping…"
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$DATA_DIR/pg" -m fast stop >/dev/null 2>&1 || true
-  kill -TERM "$REDIS_PID" 2>/dev/null || true
-  wait "$REDIS_PID" 2>/dev/null || true
-  say "stopped."
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
 
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='sleeper'" | grep -q 1 \
   || "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres sleeper
@@ -116,7 +137,7 @@ PIDS+=($!)
 HTTP_ADDR=$PRODUCER_HTTP "$BIN/sleeper-producer" run 2> "$DATA_DIR/logs/producer.log" &
 PIDS+=($!)
 
-cat <<INFO
+cat <<INFO 2>/dev/null || true
 [run-local] running. Leagues: ${SLEEPER_LEAGUE_IDS:-${SLEEPER_USERNAME:-}}
   status:   REDIS_URL='$REDIS_URL' DATABASE_URL='$DATABASE_URL' $BIN/sleeper-consumer status
   metrics:  http://$PRODUCER_HTTP/metrics  http://$CONSUMER_HTTP/metrics   (ready: /ready)
