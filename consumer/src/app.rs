@@ -11,8 +11,9 @@ use sleeper_shared::telemetry::{self, Check, RedisCheck};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ConsumerConfig;
+use crate::live::group::{ensure_group, GroupCheck};
 use crate::live::projector::Projector;
-use crate::live::read::{ensure_group, Reader};
+use crate::live::read::Reader;
 use crate::metrics::ConsumerMetrics;
 use crate::store::connect::{self, PostgresCheck};
 use crate::store::migrate::PROJECTION_SCHEMA;
@@ -55,6 +56,11 @@ pub async fn run(config: ConsumerConfig) -> Result<(), StartError> {
             let checks: Vec<Box<dyn Check>> = vec![
                 Box::new(RedisCheck::new(redis.clone())),
                 Box::new(PostgresCheck::new(pool.clone())),
+                Box::new(GroupCheck::new(
+                    redis.clone(),
+                    config.common.stream_key.clone(),
+                    config.group.clone(),
+                )),
             ];
             Some(telemetry::serve(addr, registry.clone(), checks, cancel.clone()).await?)
         }
@@ -70,6 +76,7 @@ pub async fn run(config: ConsumerConfig) -> Result<(), StartError> {
         async move {
             ensure_group(&mut conn, &stream, &group)
                 .await
+                .map(|_| ())
                 .map_err(|e| redis_conn::describe(&url, &e))
         }
     })

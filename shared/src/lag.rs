@@ -20,6 +20,9 @@ pub struct GroupLag {
     /// Age of the oldest entry not yet acknowledged (pending or undelivered), seconds.
     pub lag_seconds: f64,
     pub last_delivered_id: String,
+    /// The group is expected (configured) but does not exist: its lag is the
+    /// whole stream, so the lag alert fires.
+    pub missing: bool,
 }
 
 /// Stream-wide figures plus each group's lag.
@@ -36,6 +39,41 @@ pub struct StreamLag {
 /// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
 pub fn id_millis(id: &str) -> Option<i64> {
     id.split('-').next()?.parse().ok()
+}
+
+/// [`read`], plus an entry for every group of `expected` that does not
+/// exist: lag = the stream's length, age = its first entry's.
+pub async fn read_expecting(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    expected: &[&str],
+    now_ms: i64,
+) -> redis::RedisResult<StreamLag> {
+    let mut lag = read(conn, stream, now_ms).await?;
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|name| !lag.groups.iter().any(|g| g.group == *name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(lag);
+    }
+    let first = redis_reply::edge_id(conn, stream, false).await?;
+    let lag_seconds = first
+        .as_deref()
+        .and_then(id_millis)
+        .map(|ms| ((now_ms - ms).max(0) as f64) / 1000.0)
+        .unwrap_or(0.0);
+    for name in missing {
+        lag.groups.push(GroupLag {
+            group: name.to_string(),
+            lag_events: lag.length,
+            lag_seconds,
+            missing: true,
+            ..GroupLag::default()
+        });
+    }
+    Ok(lag)
 }
 
 /// Read length, groups, lag and Redis memory for `stream`. A missing stream
@@ -88,6 +126,7 @@ pub async fn read(
             pending: g.pending as u64,
             lag_seconds,
             last_delivered_id: g.last_delivered_id,
+            missing: false,
         });
     }
     Ok(out)
@@ -158,6 +197,7 @@ pub struct LagMetrics {
     length: IntGaugeVec,
     used_memory: IntGauge,
     max_memory: IntGauge,
+    writes_refused: IntGauge,
 }
 
 impl LagMetrics {
@@ -193,12 +233,17 @@ impl LagMetrics {
             "sleeper_redis_maxmemory_bytes",
             "Redis maxmemory (0 = unlimited)",
         )?;
+        let writes_refused = IntGauge::new(
+            "sleeper_redis_writes_refused",
+            "1 while Redis refuses this process's writes for lack of memory (maxmemory, noeviction)",
+        )?;
         registry.register(Box::new(lag_events.clone()))?;
         registry.register(Box::new(lag_seconds.clone()))?;
         registry.register(Box::new(pending.clone()))?;
         registry.register(Box::new(length.clone()))?;
         registry.register(Box::new(used_memory.clone()))?;
         registry.register(Box::new(max_memory.clone()))?;
+        registry.register(Box::new(writes_refused.clone()))?;
         Ok(Self {
             lag_events,
             lag_seconds,
@@ -206,7 +251,13 @@ impl LagMetrics {
             length,
             used_memory,
             max_memory,
+            writes_refused,
         })
+    }
+
+    /// Whether Redis refuses this process's writes (OOM) right now.
+    pub fn writes_refused(&self, refused: bool) {
+        self.writes_refused.set(i64::from(refused));
     }
 
     /// Publish a reading.

@@ -13,7 +13,10 @@ pub async fn run(config: &ConsumerConfig, json: bool) -> anyhow::Result<ExitCode
     let mut redis = redis_conn::managed(&config.common.redis_url).await?;
     let pg = connect::connect(config).await.ok();
     let now = chrono::Utc::now().timestamp_millis();
-    let status = status::read(&mut redis, &config.keys(), pg.as_ref(), now)
+    let mut expected: Vec<&str> = vec![config.group.as_str()];
+    expected.extend(config.trim_groups.iter().map(String::as_str));
+    expected.dedup();
+    let status = status::read(&mut redis, &config.keys(), &expected, pg.as_ref(), now)
         .await
         .map_err(|e| anyhow::anyhow!(redis_conn::describe(&config.common.redis_url, &e)))?;
     if json {

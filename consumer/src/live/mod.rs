@@ -3,6 +3,7 @@
 //! ack or dead-letter. `projector` steps through it; `trim` and `registry`
 //! are the run loop's upkeep.
 //!
+//! - `group`     — the consumer group: created (from 0) when missing, checked for `/ready`
 //! - `read`      — XREADGROUP (own pending first), XAUTOCLAIM, delivery counts
 //! - `decode`    — entry → envelope, or the reason it is dead
 //! - `dead`      — the dead-letter reason codes
@@ -20,6 +21,7 @@ pub mod batch;
 pub mod coalesce;
 pub mod dead;
 pub mod decode;
+pub mod group;
 pub mod projector;
 pub mod read;
 pub mod registry;

@@ -16,6 +16,7 @@ use crate::live::ack::{ack, dead_letter};
 use crate::live::apply::Disposition;
 use crate::live::batch;
 use crate::live::dead::DeadReason;
+use crate::live::group::{ensure_group, is_missing_group, is_oom};
 use crate::live::read::Reader;
 use crate::live::registry;
 use crate::live::trim::{self, TrimDecision};
@@ -24,6 +25,40 @@ use sleeper_shared::redis_reply::Entry;
 
 /// How often the stream is trimmed and idle consumer names are removed.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
+/// How often the same transient failure is logged again while it lasts.
+const RETRY_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Logs transient failures when they start, change, or every
+/// [`RETRY_LOG_EVERY`] while they last — not once per retry — and once
+/// when they clear.
+#[derive(Default)]
+struct RetryLog {
+    last: Option<(String, Instant)>,
+    suppressed: u64,
+}
+
+impl RetryLog {
+    fn failed(&mut self, reason: &str, backoff: Duration) {
+        let due = match &self.last {
+            Some((last, at)) => last != reason || at.elapsed() >= RETRY_LOG_EVERY,
+            None => true,
+        };
+        if due {
+            tracing::warn!(reason = %reason, retry_in_ms = backoff.as_millis() as u64, retries_since_last_line = self.suppressed, "transient failure");
+            self.last = Some((reason.to_string(), Instant::now()));
+            self.suppressed = 0;
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
+    fn recovered(&mut self) {
+        if self.last.take().is_some() {
+            tracing::info!("recovered from the transient failure");
+            self.suppressed = 0;
+        }
+    }
+}
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +69,25 @@ pub enum Outcome {
     Idle,
     /// A transient failure; the step will be retried (the batch is kept in memory).
     Retrying(String),
+    /// The consumer group was missing and has been created anew from the
+    /// start of the stream; reading goes on at once.
+    GroupRecreated,
 }
 
-/// Acks and dead letters owed for a committed batch (kept if Redis fails).
+/// Acks and dead letters owed for committed batches (kept if Redis fails).
+/// Acks never wait on a dead letter: a Redis refusing writes (OOM) refuses
+/// the dead letter's XADD but takes XACK, so only the dead letters stay owed
+/// while the consumer goes on draining.
 #[derive(Default)]
 struct Owed {
     acks: Vec<String>,
     dead: Vec<(Entry, DeadReason)>,
+}
+
+impl Owed {
+    fn is_empty(&self) -> bool {
+        self.acks.is_empty() && self.dead.is_empty()
+    }
 }
 
 /// A running group member.
@@ -53,15 +100,17 @@ pub struct Projector {
     metrics: ConsumerMetrics,
     /// A batch read but not yet committed (Postgres was unreachable).
     held: Option<Vec<Entry>>,
-    /// Acks owed for a committed batch (Redis was unreachable).
-    owed: Option<Owed>,
+    /// Acks and dead letters owed (Redis was unreachable or refused writes).
+    owed: Owed,
     /// Batches committed by this process (for the crash failpoint).
     commits: u64,
+    /// Whether Redis refused the last dead letter for lack of memory.
+    refusing_writes: bool,
 }
 
 impl Projector {
     /// Assemble a projector from its parts; the group must exist
-    /// (`live::read::ensure_group`).
+    /// (`live::group::ensure_group`).
     pub fn new(
         config: ConsumerConfig,
         reader: Reader,
@@ -77,23 +126,23 @@ impl Projector {
             pool,
             metrics,
             held: None,
-            owed: None,
+            owed: Owed::default(),
             commits: 0,
+            refusing_writes: false,
         }
     }
 
     /// One step: settle owed acks, else apply the held or next batch.
     pub async fn process_once(&mut self) -> Outcome {
-        if let Some(owed) = self.owed.take() {
-            if let Err(retrying) = self.settle_or_keep(owed).await {
-                return retrying;
-            }
+        if let Err(retrying) = self.settle().await {
+            return retrying;
         }
         let entries = match self.held.take() {
             Some(b) => b,
             None => match self.reader.next_batch().await {
                 Ok((_, b)) if b.is_empty() => return Outcome::Idle,
                 Ok((_, b)) => b,
+                Err(e) if is_missing_group(&e) => return self.recreate_group().await,
                 Err(e) => {
                     self.reader.recheck_own();
                     self.metrics.retry("redis");
@@ -140,8 +189,13 @@ impl Projector {
             std::process::abort();
         }
         let n = outcome.entries.len();
-        let mut owed = Owed::default();
+        let owed = &mut self.owed;
         for ((id, disposition), entry) in outcome.entries.into_iter().zip(entries) {
+            // An entry whose dead letter is still owed (Redis refusing
+            // writes) may be read again from the own pending list: once.
+            if owed.dead.iter().any(|(e, _)| e.id == entry.id) {
+                continue;
+            }
             match disposition {
                 Disposition::Projected { kind, rows } => {
                     self.metrics.projected(kind.as_str(), rows);
@@ -161,30 +215,62 @@ impl Projector {
                 }
             }
         }
-        match self.settle_or_keep(owed).await {
+        match self.settle().await {
             Ok(()) => Outcome::Projected(n),
             Err(retrying) => retrying,
         }
     }
 
-    /// Settle `owed`; if Redis fails, keep it for the next step.
-    async fn settle_or_keep(&mut self, owed: Owed) -> Result<(), Outcome> {
-        match self.settle(&owed).await {
-            Ok(()) => Ok(()),
+    /// The group is gone (Redis restarted empty, the stream key deleted):
+    /// create it again from the start of the stream, said once.
+    async fn recreate_group(&mut self) -> Outcome {
+        let (stream, group) = (self.keys.stream().to_string(), self.config.group.clone());
+        match ensure_group(&mut self.redis, &stream, &group).await {
+            Ok(created) => {
+                if created {
+                    tracing::warn!(
+                        group = %group,
+                        stream = %stream,
+                        "the consumer group was missing (Redis restarted empty, or the stream deleted?); recreated it from the start of the stream"
+                    );
+                }
+                self.reader.group_recreated();
+                Outcome::GroupRecreated
+            }
             Err(e) => {
-                self.owed = Some(owed);
                 self.metrics.retry("redis");
-                Err(Outcome::Retrying(format!(
-                    "acking: {}",
+                self.metrics.lag.writes_refused(is_oom(&e));
+                Outcome::Retrying(format!(
+                    "the consumer group {group} is missing and cannot be created yet: {}",
                     describe(&self.config.common.redis_url, &e)
-                )))
+                ))
             }
         }
     }
 
-    async fn settle(&mut self, owed: &Owed) -> redis::RedisResult<()> {
-        for (entry, reason) in &owed.dead {
-            dead_letter(
+    /// Ack what is owed, then dead-letter what is owed. A Redis refusing
+    /// writes refuses the dead letters only: they stay owed (their entries
+    /// stay pending, and in the archive) and reading goes on, since draining
+    /// and trimming is what frees memory. Any other failure keeps everything
+    /// owed and makes the step a retry.
+    async fn settle(&mut self) -> Result<(), Outcome> {
+        if self.owed.is_empty() {
+            return Ok(());
+        }
+        let failed = |me: &mut Self, e: redis::RedisError| {
+            me.metrics.retry("redis");
+            Outcome::Retrying(format!(
+                "acking: {}",
+                describe(&me.config.common.redis_url, &e)
+            ))
+        };
+        let ids: Vec<&str> = self.owed.acks.iter().map(String::as_str).collect();
+        if let Err(e) = ack(&mut self.redis, &self.keys, &self.config.group, &ids).await {
+            return Err(failed(self, e));
+        }
+        self.owed.acks.clear();
+        while let Some((entry, reason)) = self.owed.dead.first() {
+            let sent = dead_letter(
                 &mut self.redis,
                 &self.keys,
                 &self.config.group,
@@ -192,16 +278,38 @@ impl Projector {
                 entry,
                 reason,
             )
-            .await?;
+            .await;
+            match sent {
+                Ok(()) => {
+                    self.owed.dead.remove(0);
+                }
+                Err(e) if is_oom(&e) => {
+                    if !self.refusing_writes {
+                        tracing::warn!(
+                            owed = self.owed.dead.len(),
+                            "redis refuses writes (maxmemory reached): dead letters are held until it has room; projecting and acking go on"
+                        );
+                    }
+                    self.refusing_writes = true;
+                    self.metrics.lag.writes_refused(true);
+                    return Ok(());
+                }
+                Err(e) => return Err(failed(self, e)),
+            }
         }
-        let ids: Vec<&str> = owed.acks.iter().map(String::as_str).collect();
-        ack(&mut self.redis, &self.keys, &self.config.group, &ids).await
+        if self.refusing_writes {
+            tracing::info!("redis takes writes again: every held dead letter is written");
+            self.refusing_writes = false;
+            self.metrics.lag.writes_refused(false);
+        }
+        Ok(())
     }
 
     /// Step until cancelled, backing off on transient failures. A step in
     /// progress always finishes (commit, ack) before this returns.
     pub async fn run(&mut self, cancel: &CancellationToken) {
         let mut backoff = Duration::from_millis(100);
+        let mut retry_log = RetryLog::default();
         let mut last_metrics = Instant::now() - Duration::from_secs(60);
         let mut last_maintenance = Instant::now();
         let mut last_heartbeat: Option<Instant> = None;
@@ -222,10 +330,14 @@ impl Projector {
                 Outcome::Projected(n) => {
                     tracing::debug!(n, "batch committed");
                     backoff = Duration::from_millis(100);
+                    retry_log.recovered();
                 }
-                Outcome::Idle => backoff = Duration::from_millis(100),
+                Outcome::Idle | Outcome::GroupRecreated => {
+                    backoff = Duration::from_millis(100);
+                    retry_log.recovered();
+                }
                 Outcome::Retrying(reason) => {
-                    tracing::warn!(reason = %reason, retry_in_ms = backoff.as_millis() as u64, "transient failure");
+                    retry_log.failed(&reason, backoff);
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = cancel.cancelled() => {}
@@ -235,9 +347,7 @@ impl Projector {
             }
         }
         // Owed acks are worth one last try: otherwise the batch is redelivered (harmless).
-        if let Some(owed) = self.owed.take() {
-            let _ = self.settle(&owed).await;
-        }
+        let _ = self.settle().await;
     }
 
     /// Trim the stream (rule 7) and forget idle consumer names. Failures are
@@ -289,7 +399,11 @@ impl Projector {
     /// Refresh lag and DLQ gauges.
     pub async fn refresh_gauges(&mut self) {
         let now = chrono::Utc::now().timestamp_millis();
-        if let Ok(lag) = sleeper_shared::lag::read(&mut self.redis, self.keys.stream(), now).await {
+        let expected = [self.config.group.as_str()];
+        let stream = self.keys.stream();
+        if let Ok(lag) =
+            sleeper_shared::lag::read_expecting(&mut self.redis, stream, &expected, now).await
+        {
             self.metrics.lag.set(&lag);
         }
         if let Ok(n) = redis::cmd("XLEN")

@@ -45,7 +45,7 @@ pub struct Reader {
 impl Reader {
     /// A reader of `STREAM_KEY` as `CONSUMER_NAME` of `CONSUMER_GROUP`,
     /// with the batch size, block and claim times of `config`; the group
-    /// must exist ([`ensure_group`]).
+    /// must exist (`live::group::ensure_group`).
     pub fn new(config: &ConsumerConfig, conn: ConnectionManager) -> Self {
         Self {
             blocking: None,
@@ -66,6 +66,15 @@ impl Reader {
     /// Ask for our own pending entries on the next read (after a failure).
     pub fn recheck_own(&mut self) {
         self.check_own = true;
+    }
+
+    /// The group was lost and created anew: start over from its beginning
+    /// (own pending list, a fresh claim sweep, a new blocking connection).
+    pub fn group_recreated(&mut self) {
+        self.blocking = None;
+        self.check_own = true;
+        self.claim_cursor = "0-0".into();
+        self.last_claim = None;
     }
 
     /// The next batch, or an empty one after `BLOCK` elapsed with nothing new.
@@ -143,7 +152,23 @@ impl Reader {
                 "claimed entries idle on other consumers"
             );
         }
-        Ok(claimed.entries)
+        if !claimed.deleted.is_empty() {
+            tracing::warn!(
+                n = claimed.deleted.len(),
+                "entries pending on other consumers are no longer in the stream; dead-lettering them as trimmed"
+            );
+        }
+        // Deleted ids come back without fields: the batch dead-letters them
+        // as `trimmed`, like the deleted entries of the own pending list
+        // (Redis has already dropped them from the pending list).
+        let mut entries = claimed.entries;
+        entries.extend(
+            claimed
+                .deleted
+                .into_iter()
+                .map(|id| Entry::new(id, Default::default())),
+        );
+        Ok(entries)
     }
 
     /// Attach delivery counts from `XPENDING` (Redis 7 does not return them with the entries).
@@ -167,25 +192,5 @@ impl Reader {
                 ..e
             })
             .collect())
-    }
-}
-
-/// `XGROUP CREATE <stream> <group> 0 MKSTREAM`, tolerating BUSYGROUP.
-pub async fn ensure_group(
-    conn: &mut ConnectionManager,
-    stream: &str,
-    group: &str,
-) -> RedisResult<()> {
-    let r: RedisResult<()> = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(stream)
-        .arg(group)
-        .arg("0")
-        .arg("MKSTREAM")
-        .query_async(conn)
-        .await;
-    match r {
-        Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-        other => other,
     }
 }

@@ -28,14 +28,17 @@ pub struct ArchiveStatus {
     pub projected_scopes: i64,
 }
 
-/// Read everything. Postgres being unreachable is reported, not fatal.
+/// Read everything. Postgres being unreachable is reported, not fatal; a
+/// group of `expected_groups` (`CONSUMER_GROUP`, `TRIM_GROUPS`) that does
+/// not exist is listed as missing, its lag the whole stream.
 pub async fn read(
     conn: &mut ConnectionManager,
     keys: &StreamKeys,
+    expected_groups: &[&str],
     pg: Option<&tokio_postgres::Client>,
     now_ms: i64,
 ) -> redis::RedisResult<Status> {
-    let stream = lag::read(conn, keys.stream(), now_ms).await?;
+    let stream = lag::read_expecting(conn, keys.stream(), expected_groups, now_ms).await?;
     let first_id = redis_reply::edge_id(conn, keys.stream(), false).await?;
     let last_id = redis_reply::edge_id(conn, keys.stream(), true).await?;
     let age = |id: &Option<String>| {
@@ -112,8 +115,17 @@ impl Status {
         ));
         for g in &s.groups {
             out.push_str(&format!(
-                "  {:<16} {:>9} {:>10} {:>9} {:>9.0}s\n",
-                g.group, g.consumers, g.lag_events, g.pending, g.lag_seconds
+                "  {:<16} {:>9} {:>10} {:>9} {:>9.0}s{}\n",
+                g.group,
+                g.consumers,
+                g.lag_events,
+                g.pending,
+                g.lag_seconds,
+                if g.missing {
+                    "  MISSING: configured but not on the stream (a running consumer recreates it from the start)"
+                } else {
+                    ""
+                }
             ));
         }
         match &self.archive {
