@@ -220,6 +220,41 @@ async fn run(
     report.set("consumer_peak_rss_mb", json!(round1(peak1)));
     report.set("full_replay_s", json!(round2(p1_s)));
 
+    // ── the archive on disk, per event and per league-season ────────────
+    let size = procs::archive_size(&pg.url(&db1)).await?;
+    let per_event = size.bytes as f64 / size.events.max(1) as f64;
+    // League scopes only (the players snapshot is shared by every league),
+    // scaled to an 18-week season when the workload is shorter.
+    let league_bytes = size.bytes as f64 * (1.0 - size.players_share);
+    let per_league_season = league_bytes / args.leagues as f64 * 18.0 / weeks as f64;
+    let players_season = size.players_snapshot_bytes * 140.0;
+    report.set("archive_bytes", json!(size.bytes));
+    report.set("archive_bytes_per_event", json!(round(per_event)));
+    report.set(
+        "archive_bytes_per_league_season",
+        json!(round(per_league_season)),
+    );
+    report.set(
+        "archive_players_snapshot_bytes",
+        json!(round(size.players_snapshot_bytes)),
+    );
+    let season = |leagues: f64| (leagues * per_league_season + players_season) / 1e9;
+    report.row(
+        "archive on disk (pipeline.event_log incl. TOAST and indexes)",
+        format!(
+            "{per_event:.0} bytes/event; {:.1} MB per league-season",
+            per_league_season / 1e6
+        ),
+        "—",
+        format!(
+            "one season (+ a daily players snapshot of {:.1} MB, 140 days): 1 league {:.2} GB, 100 leagues {:.2} GB, 400 leagues {:.2} GB",
+            size.players_snapshot_bytes / 1e6,
+            season(1.0),
+            season(100.0),
+            season(400.0)
+        ),
+    );
+
     // ── 1. projection, two consumers ────────────────────────────────────
     let db2 = procs::create_db(&pg, "bench_p2").await?;
     bins.consumer_cmd(&["migrate"], &redis_url, &pg.url(&db2), stream, "g2")?;

@@ -301,6 +301,39 @@ pub async fn settle(pg: &PostgresServer, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The archive on disk.
+pub struct ArchiveSize {
+    /// `pg_total_relation_size('pipeline.event_log')`: heap, TOAST, indexes.
+    pub bytes: u64,
+    pub events: u64,
+    /// The share of stored envelope bytes that are `players` snapshots
+    /// (one shared snapshot a day, whatever the number of leagues).
+    pub players_share: f64,
+    /// Stored bytes of one `players` snapshot's envelope (mean).
+    pub players_snapshot_bytes: f64,
+}
+
+/// Measure the archive of the database at `url`.
+pub async fn archive_size(url: &str) -> Result<ArchiveSize> {
+    let row = connect(url)
+        .await?
+        .query_one(
+            "SELECT pg_total_relation_size('pipeline.event_log'), count(*),
+                    coalesce(sum(pg_column_size(envelope)) FILTER (WHERE kind = 'players'), 0)::float8
+                      / greatest(coalesce(sum(pg_column_size(envelope)), 0), 1)::float8,
+                    coalesce(avg(pg_column_size(envelope)) FILTER (WHERE kind = 'players'), 0)::float8
+             FROM pipeline.event_log",
+            &[],
+        )
+        .await?;
+    Ok(ArchiveSize {
+        bytes: row.get::<_, i64>(0) as u64,
+        events: row.get::<_, i64>(1) as u64,
+        players_share: row.get(2),
+        players_snapshot_bytes: row.get(3),
+    })
+}
+
 /// Wait until `group` has every entry of `stream` delivered and acked,
 /// then check that `pipeline.event_log` holds `n` rows (an entry is acked
 /// only after the transaction that archived it commits); returns the
