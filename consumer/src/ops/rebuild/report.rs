@@ -63,7 +63,8 @@ pub struct RebuildReport {
     pub tail_events: u64,
     /// How long live projectors were paused (the swap transaction's lock hold).
     pub pause_seconds: f64,
-    /// Creating the shadow schema (the projection migrations).
+    /// Creating the shadow schema (the projection migrations), while the
+    /// stream is read into the archive.
     pub shadow_seconds: f64,
     /// Building the shadow from the archive snapshot (compaction and writes).
     pub build_seconds: f64,
