@@ -9,6 +9,7 @@ mod hasura;
 mod migrate;
 mod producer;
 mod prometheus;
+mod quota;
 mod rebuild;
 mod replay;
 mod run_local;

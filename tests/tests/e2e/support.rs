@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use sleeper_tests::harness::wait::eventually;
-use sleeper_tests::harness::Scalar;
+use sleeper_tests::harness::{Proc, Scalar};
 
 /// GET a local URL: (status, body), or None when nothing answers.
 pub async fn http_get(url: &str) -> Option<(u16, String)> {
@@ -16,6 +16,32 @@ pub async fn http_get(url: &str) -> Option<(u16, String)> {
     let resp = client.get(url).send().await.ok()?;
     let status = resp.status().as_u16();
     Some((status, resp.text().await.unwrap_or_default()))
+}
+
+/// The status `/ready` answers on 127.0.0.1:`port`, if anything answers.
+pub async fn ready(port: u16) -> Option<u16> {
+    http_get(&format!("http://127.0.0.1:{port}/ready"))
+        .await
+        .map(|(s, _)| s)
+}
+
+/// Wait up to `limit` until `/ready` on 127.0.0.1:`port` answers `status`.
+pub async fn until_ready_is(port: u16, status: u16, limit: Duration) {
+    eventually(limit, &format!("/ready {status}"), || async {
+        (ready(port).await == Some(status)).then_some(())
+    })
+    .await;
+}
+
+/// SIGTERM: the process must exit 0 within 10 s.
+pub fn assert_stops_cleanly(proc: &mut Proc) {
+    let status = proc.terminate(Duration::from_secs(10));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "SIGTERM exits 0 within 10 s; log:\n{}",
+        proc.log()
+    );
 }
 
 /// The group's pending count (XPENDING summary).
