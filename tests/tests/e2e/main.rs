@@ -4,6 +4,7 @@
 mod backup;
 mod consumer;
 mod crash;
+mod damaged;
 mod faults;
 mod hasura;
 mod migrate;

@@ -21,7 +21,7 @@ const USER_ID: &str = "213866320939196416"; // user.json
 const DRAFT: &str = "1199102384333144064"; // league_drafts.json
 
 /// Where the plan meets each fixture: (fixture, path served, scope expected).
-fn fixture_routes() -> Vec<(&'static str, String, String)> {
+pub fn fixture_routes() -> Vec<(&'static str, String, String)> {
     let a = LEAGUE_A;
     let b = LEAGUE_B;
     vec![

@@ -13,6 +13,9 @@
 //! - `migrations` — the table definitions against the migration SQL
 //! - `arbitrary`  — any JSON body projects or is a shape error, never a panic
 //! - `some_tables`— projecting only some tables, as rebuild does
+//!
+//! Every fixture damaged by the simulator's "wrong types" fault is checked
+//! in `tests/tests/e2e/damaged.rs`, where the simulator is a dependency.
 
 use std::str::FromStr;
 
