@@ -1,11 +1,27 @@
 //! One test's own corner of the shared servers: a fresh database and a
 //! unique stream key, so tests run in parallel without seeing each other.
+//!
+//! A test starts with [`TestEnv::migrated`] (or [`TestEnv::new`] when the
+//! migration itself is under test), appends with [`TestEnv::append`] /
+//! [`TestEnv::append_all`], waits with [`TestEnv::drained`], and reads
+//! single values with [`Scalar::scalar`].
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use redis::aio::ConnectionManager;
+use sleeper_shared::Envelope;
+use tokio::sync::OnceCell;
+use tokio_postgres::types::{FromSqlOwned, ToSql};
 
+use super::events;
+use super::procs::migrate;
 use super::servers::{self, Servers};
+use super::wait;
+
+/// How long [`TestEnv::drained`] waits for a group to drain.
+const DRAIN_LIMIT: Duration = Duration::from_secs(60);
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -17,6 +33,7 @@ pub struct TestEnv {
     pub redis_url: String,
     pub database_url: String,
     servers: &'static Servers,
+    conn: OnceCell<ConnectionManager>,
 }
 
 impl TestEnv {
@@ -42,7 +59,36 @@ impl TestEnv {
             database_url: servers.postgres.url(&db),
             db,
             servers,
+            conn: OnceCell::new(),
         }
+    }
+
+    /// [`TestEnv::new`], migrated: what most tests start from.
+    pub async fn migrated(name: &str) -> Self {
+        let env = Self::new(name).await;
+        env.migrate();
+        env
+    }
+
+    /// Another database, migrated, that consumer group `group` projects
+    /// this test's stream into: its env, and the environment a consumer of
+    /// that group runs with.
+    pub async fn other_group(&self, name: &str, group: &str) -> (Self, Vec<(String, String)>) {
+        let other = Self::new(name).await;
+        let mut vars = other.vars();
+        for (k, v) in &mut vars {
+            if k == "STREAM_KEY" {
+                v.clone_from(&self.stream_key);
+            }
+        }
+        vars.push(("CONSUMER_GROUP".into(), group.into()));
+        migrate(&vars);
+        (other, vars)
+    }
+
+    /// Run `sleeper-consumer migrate` on this test's database.
+    pub fn migrate(&self) {
+        migrate(&self.vars());
     }
 
     /// The environment every binary of this test runs with.
@@ -62,13 +108,38 @@ impl TestEnv {
         connect(&self.database_url).await
     }
 
-    /// A Redis connection.
+    /// A Redis connection (one, shared by every caller of this test).
     pub async fn redis(&self) -> ConnectionManager {
-        let client = redis::Client::open(self.redis_url.as_str()).expect("redis url");
-        client
-            .get_connection_manager()
+        self.conn
+            .get_or_init(|| redis_at(&self.redis_url))
             .await
-            .expect("redis connection")
+            .clone()
+    }
+
+    /// Append one event to this test's stream; its id.
+    pub async fn append(&self, env: &Envelope) -> String {
+        events::append(&mut self.redis().await, &self.stream_key, env).await
+    }
+
+    /// Append every event in order, pipelined; their ids.
+    pub async fn append_all(&self, events: &[Envelope]) -> Vec<String> {
+        events::append_all(&mut self.redis().await, &self.stream_key, events).await
+    }
+
+    /// Wait until consumer group `group` has read and acked every entry of
+    /// this test's stream.
+    pub async fn drained(&self, group: &str) {
+        wait::drained(&self.redis().await, &self.stream_key, &[group], DRAIN_LIMIT).await;
+    }
+
+    /// The key of this test's dead-letter stream.
+    pub fn dlq_key(&self) -> String {
+        format!("{}:dlq", self.stream_key)
+    }
+
+    /// How many dead letters this test's stream has.
+    pub async fn dlq_len(&self) -> i64 {
+        events::xlen(&mut self.redis().await, &self.dlq_key()).await
     }
 
     /// The shared servers (to stop or restart them in fault tests).
@@ -86,4 +157,31 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
         let _ = conn.await;
     });
     client
+}
+
+/// A Redis connection to `url`.
+pub async fn redis_at(url: &str) -> ConnectionManager {
+    redis::Client::open(url)
+        .expect("redis url")
+        .get_connection_manager()
+        .await
+        .expect("redis connection")
+}
+
+/// The single value of a query returning one row of one column.
+pub trait Scalar {
+    fn scalar<T: FromSqlOwned + Send>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = T> + Send;
+}
+
+impl Scalar for tokio_postgres::Client {
+    async fn scalar<T: FromSqlOwned + Send>(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> T {
+        self.query_one(sql, params)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    }
 }

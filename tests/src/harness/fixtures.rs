@@ -13,3 +13,8 @@ pub fn fixture(name: &str) -> Vec<u8> {
     let path = dir().join(format!("{name}.json"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
+
+/// `tests/fixtures/<name>.json`, parsed.
+pub fn json_fixture(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}

@@ -7,7 +7,8 @@ pub mod fixtures;
 pub mod procs;
 pub mod season;
 pub mod servers;
+pub mod wait;
 
-pub use env::TestEnv;
+pub use env::{Scalar, TestEnv};
 pub use fixtures::fixture;
-pub use procs::{Bin, Proc};
+pub use procs::{migrate, Bin, Proc};

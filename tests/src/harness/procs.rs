@@ -3,7 +3,7 @@
 //! `cargo test --workspace` builds them next to the test binary's `deps/`
 //! folder; a missing one fails with the command that builds it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,11 @@ impl Bin {
     /// `sleeper-consumer`.
     pub fn consumer() -> Self {
         Self::find("sleeper-consumer")
+    }
+
+    /// Where the binary is.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Run to completion with `vars`, returning status, stdout and stderr.
@@ -76,6 +81,13 @@ impl Bin {
         }
         cmd
     }
+}
+
+/// Run `sleeper-consumer migrate` with `vars`; a failure fails the test
+/// with its stderr.
+pub fn migrate(vars: &[(String, String)]) {
+    let out = Bin::consumer().run(&["migrate"], vars);
+    assert!(out.status.success(), "migrate failed: {}", out.stderr);
 }
 
 /// A finished run.

@@ -13,25 +13,19 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use redis::Value;
-use sleeper_tests::harness::events::{append, append_raw};
+use sleeper_shared::Envelope;
+use sleeper_tests::harness::env::redis_at;
+use sleeper_tests::harness::events::{append_raw, create_group, read_group};
 use sleeper_tests::harness::season::{self, SeasonSpec};
 use sleeper_tests::harness::servers::{RedisOptions, RedisServer};
-use sleeper_tests::harness::{Bin, TestEnv};
+use sleeper_tests::harness::{wait, Bin, TestEnv};
 
-use crate::support::eventually;
+use crate::support::with;
 
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../scripts")
         .join(name)
-}
-
-fn consumer_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    exe.parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("sleeper-consumer")
 }
 
 fn run_script(name: &str, dir: &Path, vars: &[(&str, &str)]) -> String {
@@ -50,27 +44,6 @@ fn run_script(name: &str, dir: &Path, vars: &[(&str, &str)]) -> String {
         String::from_utf8_lossy(&out.stdout)
     );
     stderr
-}
-
-async fn redis_at(url: &str) -> ConnectionManager {
-    redis::Client::open(url)
-        .expect("redis url")
-        .get_connection_manager()
-        .await
-        .expect("redis connection")
-}
-
-async fn drained(r: &ConnectionManager, key: &str) {
-    eventually(Duration::from_secs(60), "every entry acked", || {
-        let mut r = r.clone();
-        let key = key.to_string();
-        async move {
-            let lag = sleeper_shared::lag::read(&mut r, &key, 0).await.ok()?;
-            let g = lag.groups.iter().find(|g| g.group == "projector")?;
-            (g.pending == 0 && g.lag_events == 0).then_some(())
-        }
-    })
-    .await;
 }
 
 /// Row count and checksum of every base table of schemas sleeper and pipeline.
@@ -103,15 +76,15 @@ async fn tables(url: &str, schemas: &[&str]) -> BTreeMap<String, (i64, String)> 
     out
 }
 
-/// Everything of this deployment in Redis, in comparable form.
-async fn redis_state(r: &mut ConnectionManager, stream: &str) -> BTreeMap<String, Vec<Value>> {
+/// Every key of `r` starting with `prefix`.
+async fn keys(r: &mut ConnectionManager, prefix: &str) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let mut cursor = 0u64;
     loop {
         let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
             .arg(cursor)
             .arg("MATCH")
-            .arg(format!("{stream}*"))
+            .arg(format!("{prefix}*"))
             .arg("COUNT")
             .arg(1000)
             .query_async(r)
@@ -120,11 +93,91 @@ async fn redis_state(r: &mut ConnectionManager, stream: &str) -> BTreeMap<String
         keys.extend(batch);
         cursor = next;
         if cursor == 0 {
-            break;
+            return keys;
         }
     }
+}
+
+/// A stream in comparable form: its entries, its ids and counters, its
+/// groups, and each group's pending list.
+async fn stream_state(r: &mut ConnectionManager, key: &str) -> Vec<Value> {
+    let mut parts = vec![redis::cmd("XRANGE")
+        .arg(key)
+        .arg("-")
+        .arg("+")
+        .query_async(r)
+        .await
+        .unwrap()];
+    let info: Value = redis::cmd("XINFO")
+        .arg("STREAM")
+        .arg(key)
+        .query_async(r)
+        .await
+        .unwrap();
+    // last-generated-id, entries-added, max-deleted-entry-id, first id
+    if let Value::Array(items) = info {
+        for pair in items.chunks(2) {
+            if let [Value::BulkString(k), v] = pair {
+                let k = String::from_utf8_lossy(k);
+                if k.ends_with("-id") || k == "entries-added" || k == "length" {
+                    parts.push(Value::BulkString(k.as_bytes().to_vec()));
+                    parts.push(v.clone());
+                }
+            }
+        }
+    }
+    let groups: Value = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(key)
+        .query_async(r)
+        .await
+        .unwrap();
+    parts.push(groups.clone());
+    if let Value::Array(gs) = groups {
+        for g in gs {
+            let Value::Array(fields) = g else { continue };
+            let name = fields
+                .chunks(2)
+                .find(|p| matches!(&p[0], Value::BulkString(k) if k == b"name"))
+                .and_then(|p| match &p[1] {
+                    Value::BulkString(b) => Some(b.clone()),
+                    _ => None,
+                })
+                .expect("group name");
+            parts.extend(pending_list(r, key, name).await);
+        }
+    }
+    parts
+}
+
+/// A group's pending list: id, consumer, delivery count (not idle time).
+async fn pending_list(r: &mut ConnectionManager, key: &str, group: Vec<u8>) -> Vec<Value> {
+    let pel: Value = redis::cmd("XPENDING")
+        .arg(key)
+        .arg(group)
+        .arg("-")
+        .arg("+")
+        .arg(100_000)
+        .query_async(r)
+        .await
+        .unwrap();
+    let mut parts = Vec::new();
+    if let Value::Array(entries) = pel {
+        for e in entries {
+            if let Value::Array(f) = e {
+                parts.push(f[0].clone());
+                parts.push(f[1].clone());
+                parts.push(f[3].clone());
+            }
+        }
+    }
+    parts
+}
+
+/// Everything of this deployment in Redis, in comparable form.
+async fn redis_state(r: &mut ConnectionManager, stream: &str) -> BTreeMap<String, Vec<Value>> {
     let mut out = BTreeMap::new();
-    for key in keys {
+    for key in keys(r, stream).await {
         let q = |c: &str| {
             let mut cmd = redis::cmd(c);
             cmd.arg(&key);
@@ -133,66 +186,7 @@ async fn redis_state(r: &mut ConnectionManager, stream: &str) -> BTreeMap<String
         let ty: String = redis::cmd("TYPE").arg(&key).query_async(r).await.unwrap();
         let mut parts = vec![Value::SimpleString(ty.clone())];
         match ty.as_str() {
-            "stream" => {
-                parts.push(q("XRANGE").arg("-").arg("+").query_async(r).await.unwrap());
-                let info: Value = redis::cmd("XINFO")
-                    .arg("STREAM")
-                    .arg(&key)
-                    .query_async(r)
-                    .await
-                    .unwrap();
-                // last-generated-id, entries-added, max-deleted-entry-id, first id
-                if let Value::Array(items) = info {
-                    for pair in items.chunks(2) {
-                        if let [Value::BulkString(k), v] = pair {
-                            let k = String::from_utf8_lossy(k);
-                            if k.ends_with("-id") || k == "entries-added" || k == "length" {
-                                parts.push(Value::BulkString(k.as_bytes().to_vec()));
-                                parts.push(v.clone());
-                            }
-                        }
-                    }
-                }
-                let groups: Value = redis::cmd("XINFO")
-                    .arg("GROUPS")
-                    .arg(&key)
-                    .query_async(r)
-                    .await
-                    .unwrap();
-                parts.push(groups.clone());
-                // each group's pending list: id, consumer, delivery count (not idle time)
-                if let Value::Array(gs) = groups {
-                    for g in gs {
-                        let Value::Array(fields) = g else { continue };
-                        let name = fields
-                            .chunks(2)
-                            .find(|p| matches!(&p[0], Value::BulkString(k) if k == b"name"))
-                            .and_then(|p| match &p[1] {
-                                Value::BulkString(b) => Some(b.clone()),
-                                _ => None,
-                            })
-                            .expect("group name");
-                        let pel: Value = redis::cmd("XPENDING")
-                            .arg(&key)
-                            .arg(name)
-                            .arg("-")
-                            .arg("+")
-                            .arg(100_000)
-                            .query_async(r)
-                            .await
-                            .unwrap();
-                        if let Value::Array(entries) = pel {
-                            for e in entries {
-                                if let Value::Array(f) = e {
-                                    parts.push(f[0].clone());
-                                    parts.push(f[1].clone());
-                                    parts.push(f[3].clone());
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            "stream" => parts.extend(stream_state(r, &key).await),
             "hash" => {
                 let mut h: Vec<(Vec<u8>, Vec<u8>)> = q("HGETALL").query_async(r).await.unwrap();
                 h.sort();
@@ -218,25 +212,13 @@ async fn redis_state(r: &mut ConnectionManager, stream: &str) -> BTreeMap<String
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
-    // --- the original deployment: a projected log, a dead letter, a second
-    // group that stopped halfway (pending entries), and entries nobody read
-    let env = TestEnv::new("backup").await;
-    let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let events = season::generate(SeasonSpec {
-        seed: 61,
-        leagues: 1,
-        steps: 3,
-    })
-    .await;
-    assert!(season::kinds(&events).len() >= 8, "a varied log");
-    let mut r = env.redis().await;
+/// The original deployment: two thirds of `events` projected, a dead
+/// letter, a second group `audit` that stopped halfway (pending entries),
+/// and the last third nobody read.
+async fn original_deployment(env: &TestEnv, events: &[Envelope]) {
     let split = events.len() * 2 / 3;
-    for e in &events[..split] {
-        append(&mut r, &env.stream_key, e).await;
-    }
+    env.append_all(&events[..split]).await;
+    let mut r = env.redis().await;
     append_raw(
         &mut r,
         &env.stream_key,
@@ -247,40 +229,63 @@ async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
         ],
     )
     .await;
-    let mut consumer = Bin::consumer().spawn(&["run"], &vars);
-    drained(&r, &env.stream_key).await;
+    let mut consumer = Bin::consumer().spawn(&["run"], &env.vars());
+    env.drained("projector").await;
     consumer.terminate(Duration::from_secs(15));
-    let _: () = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(&env.stream_key)
-        .arg("audit")
-        .arg("0")
-        .query_async(&mut r)
+    create_group(&mut r, &env.stream_key, "audit").await;
+    read_group(&mut r, &env.stream_key, "audit", "a1", Some(5)).await;
+    env.append_all(&events[split..]).await;
+}
+
+/// `backup.sh` of `env` into `out`; its manifest names the stream's last id.
+fn backup(env: &TestEnv, out: &Path) {
+    run_script(
+        "backup.sh",
+        out,
+        &[
+            ("REDIS_URL", env.redis_url.as_str()),
+            ("DATABASE_URL", env.database_url.as_str()),
+            ("STREAM_KEY", env.stream_key.as_str()),
+        ],
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest")).unwrap();
+    assert!(manifest.contains("stream_last_id="), "{manifest}");
+}
+
+/// The grants came back: Hasura's role reads `sleeper`, never `pipeline`.
+async fn assert_reader_grants(pg: &tokio_postgres::Client) {
+    let grants = pg
+        .query_one(
+            "SELECT has_table_privilege('sleeper_reader', 'sleeper.leagues', 'SELECT'), \
+                    has_schema_privilege('sleeper_reader', 'pipeline', 'USAGE')",
+            &[],
+        )
         .await
         .unwrap();
-    let _: Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("audit")
-        .arg("a1")
-        .arg("COUNT")
-        .arg(5)
-        .arg("STREAMS")
-        .arg(&env.stream_key)
-        .arg(">")
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    for e in &events[split..] {
-        append(&mut r, &env.stream_key, e).await;
-    }
+    assert!(grants.get::<_, bool>(0), "Hasura's role reads sleeper");
+    assert!(!grants.get::<_, bool>(1), "and never pipeline");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
+    let env = TestEnv::migrated("backup").await;
+    let events = season::generate(SeasonSpec {
+        seed: 61,
+        leagues: 1,
+        steps: 3,
+    })
+    .await;
+    assert!(season::kinds(&events).len() >= 8, "a varied log");
+    original_deployment(&env, &events).await;
 
     let before_tables = tables(&env.database_url, &["sleeper", "pipeline"]).await;
     assert!(
         before_tables["sleeper.rosters"].0 > 0 && before_tables["pipeline.event_log"].0 > 0,
         "{before_tables:?}"
     );
+    let mut r = env.redis().await;
     let before_redis = redis_state(&mut r, &env.stream_key).await;
-    assert!(before_redis.contains_key(&format!("{}:dlq", env.stream_key)));
+    assert!(before_redis.contains_key(&env.dlq_key()));
     let stream = &before_redis[&env.stream_key];
     assert!(
         matches!(&stream[1], Value::Array(entries) if entries.len() == events.len() + 1),
@@ -290,27 +295,19 @@ async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
     // --- backup
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("b");
-    run_script(
-        "backup.sh",
-        &out,
-        &[
-            ("REDIS_URL", env.redis_url.as_str()),
-            ("DATABASE_URL", env.database_url.as_str()),
-            ("STREAM_KEY", env.stream_key.as_str()),
-        ],
-    );
-    let manifest = std::fs::read_to_string(out.join("manifest")).unwrap();
-    assert!(manifest.contains("stream_last_id="), "{manifest}");
+    backup(&env, &out);
 
     // --- restore into fresh instances: an empty database, a new redis-server
     let fresh = TestEnv::new("restored").await;
     let redis2 = RedisServer::start(RedisOptions::default());
-    let consumer_bin = consumer_path();
     let restore_vars = [
         ("REDIS_URL", redis2.url()),
         ("DATABASE_URL", fresh.database_url.clone()),
         ("STREAM_KEY", env.stream_key.clone()),
-        ("SLEEPER_CONSUMER", consumer_bin.display().to_string()),
+        (
+            "SLEEPER_CONSUMER",
+            Bin::consumer().path().display().to_string(),
+        ),
     ];
     let restore_vars: Vec<(&str, &str)> =
         restore_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -328,17 +325,7 @@ async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
         before_redis,
         "redis after the restore"
     );
-    let pg2 = fresh.pg().await;
-    let grants = pg2
-        .query_one(
-            "SELECT has_table_privilege('sleeper_reader', 'sleeper.leagues', 'SELECT'), \
-                    has_schema_privilege('sleeper_reader', 'pipeline', 'USAGE')",
-            &[],
-        )
-        .await
-        .unwrap();
-    assert!(grants.get::<_, bool>(0), "Hasura's role reads sleeper");
-    assert!(!grants.get::<_, bool>(1), "and never pipeline");
+    assert_reader_grants(&fresh.pg().await).await;
 
     // --- a second restore over the restored instances changes nothing
     run_script("restore.sh", &out, &restore_vars);
@@ -349,21 +336,24 @@ async fn a_restore_into_fresh_instances_reproduces_tables_and_stream() {
     assert_eq!(redis_state(&mut r2, &env.stream_key).await, before_redis);
 
     // --- consumers on both sides project the rest: the same tables
-    let migrate = Bin::consumer().run(&["migrate"], &fresh.vars());
-    assert!(migrate.status.success(), "{}", migrate.stderr);
-    let restored_vars: Vec<(String, String)> = fresh
-        .vars()
-        .into_iter()
-        .map(|(k, v)| match k.as_str() {
-            "REDIS_URL" => (k, redis2.url()),
-            "STREAM_KEY" => (k, env.stream_key.clone()),
-            _ => (k, v),
-        })
-        .collect();
-    let mut a = Bin::consumer().spawn(&["run"], &vars);
+    fresh.migrate();
+    let restored_vars = with(
+        &fresh.vars(),
+        &[
+            ("REDIS_URL", redis2.url()),
+            ("STREAM_KEY", env.stream_key.clone()),
+        ],
+    );
+    let mut a = Bin::consumer().spawn(&["run"], &env.vars());
     let mut b = Bin::consumer().spawn(&["run"], &restored_vars);
-    drained(&r, &env.stream_key).await;
-    drained(&r2, &env.stream_key).await;
+    env.drained("projector").await;
+    wait::drained(
+        &r2,
+        &env.stream_key,
+        &["projector"],
+        Duration::from_secs(60),
+    )
+    .await;
     a.terminate(Duration::from_secs(15));
     b.terminate(Duration::from_secs(15));
     let original = tables(&env.database_url, &["sleeper"]).await;

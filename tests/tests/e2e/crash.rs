@@ -13,86 +13,65 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use sleeper_shared::redis_reply::Entry;
 use sleeper_shared::{Envelope, Kind};
-use sleeper_tests::harness::events::xlen;
 use sleeper_tests::harness::season::{self, SeasonSpec};
-use sleeper_tests::harness::{Bin, Proc, TestEnv};
+use sleeper_tests::harness::{wait, Bin, Proc, TestEnv};
 
-use crate::support::eventually;
+use crate::support::{checksums, soak, with};
 
-fn soak() -> bool {
-    std::env::var_os("SLEEPER_SOAK").is_some()
-}
-
-/// md5 of every row of every base table of schema `sleeper`, by table.
-pub async fn checksums(pg: &tokio_postgres::Client) -> BTreeMap<String, String> {
-    let tables: Vec<String> = pg
-        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'sleeper' AND table_type = 'BASE TABLE' ORDER BY 1", &[])
-        .await
-        .expect("tables")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut out = BTreeMap::new();
-    for t in tables {
-        let sql = format!("SELECT count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM sleeper.{t} x");
-        let sum: String = pg.query_one(&sql, &[]).await.expect("checksum").get(0);
-        out.insert(t, sum);
-    }
-    out
-}
-
-/// Append every event, in order, pipelined.
-async fn append_all(
-    conn: &mut redis::aio::ConnectionManager,
-    stream: &str,
-    events: &[Envelope],
-) -> Vec<String> {
-    let mut ids = Vec::with_capacity(events.len());
-    for chunk in events.chunks(500) {
-        let mut pipe = redis::pipe();
-        for env in chunk {
-            let wire = env.encode().expect("encode");
-            pipe.cmd("XADD")
-                .arg(stream)
-                .arg("*")
-                .arg("kind")
-                .arg(env.kind.as_str())
-                .arg("scope")
-                .arg(&env.scope)
-                .arg("env")
-                .arg(wire);
-        }
-        let chunk_ids: Vec<String> = pipe.query_async(conn).await.expect("xadd");
-        ids.extend(chunk_ids);
-    }
-    ids
-}
-
-async fn group_done(conn: &mut redis::aio::ConnectionManager, stream: &str, group: &str) -> bool {
-    match sleeper_shared::lag::read(conn, stream, 0).await {
-        Ok(lag) => lag
-            .groups
-            .iter()
-            .any(|g| g.group == group && g.pending == 0 && g.lag_events == 0),
-        Err(_) => false,
-    }
-}
-
+/// A consumer of the crash test: named, small batches, quick reclaiming,
+/// quiet logs, and `extra` on top.
 fn consumer_vars(
     base: &[(String, String)],
     name: &str,
     extra: &[(&str, &str)],
 ) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = base.to_vec();
-    v.push(("CONSUMER_NAME".into(), name.into()));
-    v.push(("CONSUMER_BATCH_SIZE".into(), "40".into()));
-    v.push(("CONSUMER_CLAIM_IDLE".into(), "1s".into()));
-    v.push(("LOG_LEVEL".into(), "warn".into()));
-    for (k, val) in extra {
-        v.retain(|(key, _)| key != k);
-        v.push((k.to_string(), val.to_string()));
+    let v = with(
+        base,
+        &[
+            ("CONSUMER_NAME", name),
+            ("CONSUMER_BATCH_SIZE", "40"),
+            ("CONSUMER_CLAIM_IDLE", "1s"),
+            ("LOG_LEVEL", "warn"),
+        ],
+    );
+    with(&v, extra)
+}
+
+/// `kills` rounds of SIGKILL to a random one of `procs` (consumers named
+/// `names`) and a restart; every third restart dies at a fixed point, right
+/// after a commit and before its XACK, and is started once more. How many
+/// did die at that point.
+async fn kill_at_random(
+    vars: &[(String, String)],
+    names: &[&str],
+    procs: &mut [Proc],
+    kills: usize,
+) -> usize {
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut failpoint_crashes = 0;
+    for round in 0..kills {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(150..700))).await;
+        let i = rng.random_range(0..procs.len());
+        procs[i].kill();
+        // Every third restart dies at a fixed point: right after a commit, before its XACK.
+        let extra: Vec<(&str, &str)> = if round % 3 == 0 {
+            vec![("CONSUMER_CRASH_AFTER_COMMIT", "2")]
+        } else {
+            vec![]
+        };
+        procs[i] = Bin::consumer().spawn(&["run"], &consumer_vars(vars, names[i], &extra));
+        if round % 3 == 0 {
+            let deadline = std::time::Instant::now() + Duration::from_secs(15);
+            while procs[i].is_running() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if !procs[i].is_running() {
+                failpoint_crashes += 1;
+                procs[i] = Bin::consumer().spawn(&["run"], &consumer_vars(vars, names[i], &[]));
+            }
+        }
     }
-    v
+    failpoint_crashes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,21 +94,11 @@ async fn consumers_killed_at_random_and_after_commit_match_a_clean_consumer_and_
         season::kinds(&events)
     );
 
-    let env = TestEnv::new("crash").await;
-    let clean = TestEnv::new("crash_clean").await;
+    let env = TestEnv::migrated("crash").await;
+    let (clean, clean_vars) = env.other_group("crash_clean", "clean").await;
     let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let mut clean_vars = clean.vars();
-    clean_vars.retain(|(k, _)| k != "STREAM_KEY");
-    clean_vars.push(("STREAM_KEY".into(), env.stream_key.clone()));
-    clean_vars.push(("CONSUMER_GROUP".into(), "clean".into()));
-    assert!(Bin::consumer()
-        .run(&["migrate"], &clean_vars)
-        .status
-        .success());
 
-    let mut r = env.redis().await;
-    let ids = append_all(&mut r, &env.stream_key, &events).await;
+    let ids = env.append_all(&events).await;
     assert_eq!(ids.len(), events.len());
 
     let _clean_consumer = Bin::consumer().spawn(
@@ -141,47 +110,21 @@ async fn consumers_killed_at_random_and_after_commit_match_a_clean_consumer_and_
         .iter()
         .map(|n| Bin::consumer().spawn(&["run"], &consumer_vars(&vars, n, &[])))
         .collect();
-    let mut rng = StdRng::seed_from_u64(42);
     let kills = if soak() { 90 } else { 21 };
-    let mut random_kills = 0;
-    let mut failpoint_crashes = 0;
-    for round in 0..kills {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(150..700))).await;
-        let i = rng.random_range(0..procs.len());
-        procs[i].kill();
-        random_kills += 1;
-        // Every third restart dies at a fixed point: right after a commit, before its XACK.
-        let extra: Vec<(&str, &str)> = if round % 3 == 0 {
-            vec![("CONSUMER_CRASH_AFTER_COMMIT", "2")]
-        } else {
-            vec![]
-        };
-        procs[i] = Bin::consumer().spawn(&["run"], &consumer_vars(&vars, names[i], &extra));
-        if round % 3 == 0 {
-            let deadline = std::time::Instant::now() + Duration::from_secs(15);
-            while procs[i].is_running() && std::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            if !procs[i].is_running() {
-                failpoint_crashes += 1;
-                procs[i] = Bin::consumer().spawn(&["run"], &consumer_vars(&vars, names[i], &[]));
-            }
-        }
-    }
-    eprintln!("crash test: {} events, {random_kills} SIGKILLs, {failpoint_crashes} aborts after commit before XACK", events.len());
+    let failpoint_crashes = kill_at_random(&vars, &names, &mut procs, kills).await;
+    eprintln!("crash test: {} events, {kills} SIGKILLs, {failpoint_crashes} aborts after commit before XACK", events.len());
     assert!(
         failpoint_crashes >= kills / 3 - 1,
         "the after-commit failpoint fired {failpoint_crashes} times"
     );
 
-    eventually(Duration::from_secs(240), "both groups drained", || {
-        let mut r = r.clone();
-        let key = env.stream_key.clone();
-        async move {
-            (group_done(&mut r, &key, "projector").await && group_done(&mut r, &key, "clean").await)
-                .then_some(())
-        }
-    })
+    let both = ["projector", "clean"];
+    wait::drained(
+        &env.redis().await,
+        &env.stream_key,
+        &both,
+        Duration::from_secs(240),
+    )
     .await;
     drop(procs);
 
@@ -197,11 +140,7 @@ async fn consumers_killed_at_random_and_after_commit_match_a_clean_consumer_and_
         got.get("rosters").is_some_and(|s| !s.starts_with("0:")),
         "rosters projected: {got:?}"
     );
-    assert_eq!(
-        xlen(&mut r, &format!("{}:dlq", env.stream_key)).await,
-        0,
-        "nothing dead-lettered"
-    );
+    assert_eq!(env.dlq_len().await, 0, "nothing dead-lettered");
     let (archived, distinct): (i64, i64) = {
         let row = pg
             .query_one(
@@ -364,11 +303,7 @@ async fn any_reordering_or_duplication_of_deliveries_gives_identical_tables() {
             deliveries: 1,
         })
         .collect();
-    let in_order = TestEnv::new("order_ref").await;
-    assert!(Bin::consumer()
-        .run(&["migrate"], &in_order.vars())
-        .status
-        .success());
+    let in_order = TestEnv::migrated("order_ref").await;
     let mut rng = StdRng::seed_from_u64(1);
     // The reference: in order, one event per batch.
     apply_in_batches(&in_order.database_url, &entries, 1, &mut rng).await;
@@ -382,11 +317,7 @@ async fn any_reordering_or_duplication_of_deliveries_gives_identical_tables() {
             shuffled.push(entries[i].clone());
         }
         shuffled.shuffle(&mut rng);
-        let env = TestEnv::new(&format!("order_{case}")).await;
-        assert!(Bin::consumer()
-            .run(&["migrate"], &env.vars())
-            .status
-            .success());
+        let env = TestEnv::migrated(&format!("order_{case}")).await;
         // Batches of up to 40 hold several snapshots of a scope: applied
         // as a whole, newest per scope (`coalesce`).
         apply_in_batches(&env.database_url, &shuffled, 40, &mut rng).await;

@@ -3,34 +3,29 @@
 
 use std::time::{Duration, Instant};
 
-use sleeper_shared::Envelope;
 use sleeper_sim::{Faults, SimConfig};
+use sleeper_tests::harness::events::{decoded, xrange};
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
-use sleeper_tests::harness::{Bin, TestEnv};
+use sleeper_tests::harness::{migrate, Bin, TestEnv};
 
-use crate::support::{eventually, http_get, with};
+use crate::support::{assert_stops_cleanly, eventually, http_get, ready, soak, with};
 
-type RawEntry = (String, Vec<(String, Vec<u8>)>);
-
-async fn stream(redis_url: &str, key: &str) -> Vec<RawEntry> {
-    let client = redis::Client::open(redis_url).expect("url");
-    let mut c = client
-        .get_multiplexed_async_connection()
+/// The ids of every entry of `key` on the Redis at `redis_url`.
+async fn stream_ids(redis_url: &str, key: &str) -> Vec<String> {
+    xrange(redis_url, key)
         .await
-        .expect("redis");
-    redis::cmd("XRANGE")
-        .arg(key)
-        .arg("-")
-        .arg("+")
-        .query_async(&mut c)
-        .await
-        .expect("xrange")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
-async fn ready(port: u16) -> Option<u16> {
-    http_get(&format!("http://127.0.0.1:{port}/ready"))
-        .await
-        .map(|(s, _)| s)
+/// Wait up to `limit` until the `/ready` of both ports answers `status`.
+async fn both_ready_are(ports: [u16; 2], status: u16, limit: Duration, what: &str) {
+    eventually(limit, what, || async {
+        (ready(ports[0]).await == Some(status) && ready(ports[1]).await == Some(status))
+            .then_some(())
+    })
+    .await;
 }
 
 async fn metric(port: u16, name: &str) -> f64 {
@@ -67,7 +62,7 @@ async fn redis_killed_while_producing_and_projecting_loses_no_acknowledged_event
             ("SLEEPER_RATE_LIMIT_PER_MINUTE", "900".into()),
         ],
     );
-    assert!(Bin::consumer().run(&["migrate"], &base).status.success());
+    migrate(&base);
     let mut producer = Bin::producer().spawn(
         &["run"],
         &with(&base, &[("HTTP_ADDR", format!("127.0.0.1:{p_port}"))]),
@@ -89,17 +84,11 @@ async fn redis_killed_while_producing_and_projecting_loses_no_acknowledged_event
     .await;
 
     // Everything the stream shows now was acknowledged to the producer.
-    let before: Vec<String> = stream(&redis.url(), &env.stream_key)
-        .await
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let before = stream_ids(&redis.url(), &env.stream_key).await;
     redis.kill();
     let down = Instant::now();
-    eventually(Duration::from_secs(20), "both not ready", || async {
-        (ready(p_port).await == Some(503) && ready(c_port).await == Some(503)).then_some(())
-    })
-    .await;
+    let ports = [p_port, c_port];
+    both_ready_are(ports, 503, Duration::from_secs(20), "both not ready").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
         producer.is_running() && consumer.is_running(),
@@ -107,21 +96,14 @@ async fn redis_killed_while_producing_and_projecting_loses_no_acknowledged_event
     );
     redis.restart();
     let back = Instant::now();
-    eventually(Duration::from_secs(15), "both ready again", || async {
-        (ready(p_port).await == Some(200) && ready(c_port).await == Some(200)).then_some(())
-    })
-    .await;
+    both_ready_are(ports, 200, Duration::from_secs(15), "both ready again").await;
     let recovered = back.elapsed();
     assert!(
         recovered < Duration::from_secs(10),
         "recovered after {recovered:?}"
     );
 
-    let after: Vec<String> = stream(&redis.url(), &env.stream_key)
-        .await
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let after = stream_ids(&redis.url(), &env.stream_key).await;
     let lost: Vec<&String> = before.iter().filter(|id| !after.contains(id)).collect();
     assert!(
         lost.is_empty(),
@@ -133,8 +115,8 @@ async fn redis_killed_while_producing_and_projecting_loses_no_acknowledged_event
         Duration::from_secs(60),
         "new appends after the restart, all archived",
         || async {
-            let ids = stream(&redis.url(), &env.stream_key).await;
-            let grew = ids.last().map(|(id, _)| id.clone()) > Some(newest_before.clone());
+            let ids = stream_ids(&redis.url(), &env.stream_key).await;
+            let grew = ids.last().cloned() > Some(newest_before.clone());
             let n = archived().await;
             (grew && n >= ids.len() as i64).then_some(())
         },
@@ -145,18 +127,28 @@ async fn redis_killed_while_producing_and_projecting_loses_no_acknowledged_event
         before.len(),
         back - down
     );
-    assert_eq!(
-        producer
-            .terminate(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0)
-    );
-    assert_eq!(
-        consumer
-            .terminate(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0)
-    );
+    assert_stops_cleanly(&mut producer);
+    assert_stops_cleanly(&mut consumer);
+}
+
+/// Every kind of misbehaviour of an upstream, at once.
+fn hostile_faults() -> Faults {
+    Faults {
+        seed: 9,
+        rate_429: 0.15,
+        rate_429_retry_after: 0.1,
+        retry_after_secs: 1,
+        rate_5xx: 0.1,
+        rate_hang: 0.02,
+        hang_ms: 60_000,
+        rate_truncated: 0.05,
+        rate_disconnect: 0.03,
+        rate_malformed: 0.08,
+        rate_truncated_gzip: 0.03,
+        rate_null: 0.05,
+        rate_wrong_types: 0.1,
+        ..Faults::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,22 +158,7 @@ async fn a_hostile_upstream_never_gets_invalid_json_published_nor_the_quota_exce
     let sim = sleeper_sim::start(SimConfig {
         speed: 30.0,
         stats_window: Duration::from_secs_f64(window),
-        faults: Faults {
-            seed: 9,
-            rate_429: 0.15,
-            rate_429_retry_after: 0.1,
-            retry_after_secs: 1,
-            rate_5xx: 0.1,
-            rate_hang: 0.02,
-            hang_ms: 60_000,
-            rate_truncated: 0.05,
-            rate_disconnect: 0.03,
-            rate_malformed: 0.08,
-            rate_truncated_gzip: 0.03,
-            rate_null: 0.05,
-            rate_wrong_types: 0.1,
-            ..Faults::default()
-        },
+        faults: hostile_faults(),
         ..SimConfig::default()
     })
     .await
@@ -201,11 +178,7 @@ async fn a_hostile_upstream_never_gets_invalid_json_published_nor_the_quota_exce
         ],
     );
     let mut producer = Bin::producer().spawn(&["run"], &vars);
-    let budget = if std::env::var_os("SLEEPER_SOAK").is_some() {
-        120
-    } else {
-        25
-    };
+    let budget = if soak() { 120 } else { 25 };
     tokio::time::sleep(Duration::from_secs(budget)).await;
     // A 200 MB body now and then, too: refused by the cap, streamed, not held.
     sim.set_faults(Faults {
@@ -226,31 +199,24 @@ async fn a_hostile_upstream_never_gets_invalid_json_published_nor_the_quota_exce
     // Recovery: a healthy upstream, and publishing goes on.
     sim.set_faults(Faults::default());
     let published_before = metric(port, "sleeper_events_published_total").await;
-    let events_before = stream(&env.redis_url, &env.stream_key).await.len();
+    let events_before = xrange(&env.redis_url, &env.stream_key).await.len();
     eventually(
         Duration::from_secs(60),
         "publishing after the upstream recovers",
         || async {
-            (stream(&env.redis_url, &env.stream_key).await.len() > events_before).then_some(())
+            (xrange(&env.redis_url, &env.stream_key).await.len() > events_before).then_some(())
         },
     )
     .await;
     let stats = sim.stats();
     let log = producer.log();
-    assert_eq!(
-        producer
-            .terminate(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0)
-    );
+    assert_stops_cleanly(&mut producer);
     assert!(!log.contains("panicked"), "{log}");
 
     // Every published body is valid JSON (wrong types are fine: that is what Sleeper sent).
-    let entries = stream(&env.redis_url, &env.stream_key).await;
+    let entries = decoded(&env.redis_url, &env.stream_key).await;
     assert!(!entries.is_empty());
-    for (id, fields) in &entries {
-        let env_bytes = &fields.iter().find(|(k, _)| k == "env").expect("env").1;
-        let e = Envelope::decode(env_bytes, 64 << 20).expect("decodable");
+    for (id, e) in &entries {
         assert!(
             serde_json::from_slice::<serde_json::Value>(&e.body).is_ok(),
             "entry {id} ({}) is not JSON",

@@ -4,11 +4,17 @@
 mod backup;
 mod consumer;
 mod crash;
+mod damaged;
 mod faults;
 mod hasura;
+mod migrate;
 mod producer;
 mod prometheus;
+mod quota;
 mod rebuild;
+mod replay;
 mod run_local;
 mod skeleton;
 mod support;
+mod trim;
+mod writes;

@@ -1,53 +1,19 @@
 //! The producer end to end: real fixtures published byte for byte, dedup
 //! across passes, backfill over a league chain, fetch order under a slow
-//! fetch, the shared quota with `run` and `backfill` side by side, and
-//! recovery from a Redis crash.
+//! fetch, recovery from a Redis crash, and live cadence driven by the data.
+//! (The shared quota is `quota.rs`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use sleeper_shared::{Envelope, Origin};
-use sleeper_sim::{Faults, GenConfig, SimConfig};
+use sleeper_sim::SimConfig;
+use sleeper_tests::harness::events::decoded;
 use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{fixture, Bin, TestEnv};
 
-use crate::support::{eventually, http_get, with};
-
-const MAX_BODY: usize = 64 * 1024 * 1024;
-
-/// A raw stream entry: id and field/value pairs.
-type RawEntry = (String, Vec<(String, Vec<u8>)>);
-
-/// Every entry of the stream, decoded: (stream id, envelope).
-async fn events(redis_url: &str, stream: &str) -> Vec<(String, Envelope)> {
-    let client = redis::Client::open(redis_url).expect("redis url");
-    let mut conn = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis");
-    let entries: Vec<RawEntry> = redis::cmd("XRANGE")
-        .arg(stream)
-        .arg("-")
-        .arg("+")
-        .query_async(&mut conn)
-        .await
-        .expect("xrange");
-    entries
-        .into_iter()
-        .map(|(id, fields)| {
-            let env = fields
-                .into_iter()
-                .find(|(k, _)| k == "env")
-                .map(|(_, v)| v)
-                .expect("env field");
-            (
-                id,
-                Envelope::decode(&env, MAX_BODY).expect("decodable envelope"),
-            )
-        })
-        .collect()
-}
+use crate::support::{assert_stops_cleanly, eventually, until_ready_is, with};
 
 const LEAGUE_A: &str = "1048229732543836160"; // league.json (2024, complete)
 const LEAGUE_B: &str = "1199102384316362752"; // from user_leagues.json (2025)
@@ -55,7 +21,7 @@ const USER_ID: &str = "213866320939196416"; // user.json
 const DRAFT: &str = "1199102384333144064"; // league_drafts.json
 
 /// Where the plan meets each fixture: (fixture, path served, scope expected).
-fn fixture_routes() -> Vec<(&'static str, String, String)> {
+pub fn fixture_routes() -> Vec<(&'static str, String, String)> {
     let a = LEAGUE_A;
     let b = LEAGUE_B;
     vec![
@@ -151,7 +117,7 @@ async fn once_publishes_every_fixture_byte_identical_and_then_only_changes() {
     let out = Bin::producer().run(&["once"], &vars);
     assert!(out.status.success(), "once failed: {}", out.stderr);
 
-    let published = events(&env.redis_url, &env.stream_key).await;
+    let published = decoded(&env.redis_url, &env.stream_key).await;
     let by_scope: BTreeMap<String, &Envelope> = published
         .iter()
         .map(|(_, e)| (e.scope.clone(), e))
@@ -187,7 +153,7 @@ async fn once_publishes_every_fixture_byte_identical_and_then_only_changes() {
     let again = Bin::producer().run(&["once"], &vars);
     assert!(again.status.success(), "{}", again.stderr);
     assert_eq!(
-        events(&env.redis_url, &env.stream_key).await.len(),
+        decoded(&env.redis_url, &env.stream_key).await.len(),
         published.len()
     );
     assert_eq!(fake.hits("/players/nfl"), players_hits);
@@ -204,7 +170,7 @@ async fn once_publishes_every_fixture_byte_identical_and_then_only_changes() {
     );
     let third = Bin::producer().run(&["once"], &vars);
     assert!(third.status.success(), "{}", third.stderr);
-    let after = events(&env.redis_url, &env.stream_key).await;
+    let after = decoded(&env.redis_url, &env.stream_key).await;
     let new: Vec<_> = after[published.len()..].iter().map(|(_, e)| e).collect();
     assert_eq!(
         new.len(),
@@ -283,7 +249,7 @@ async fn backfill_walks_a_three_season_chain() {
     // Two seasons only: L3 and L2.
     let out = Bin::producer().run(&["backfill", "--seasons", "2"], &vars);
     assert!(out.status.success(), "backfill failed: {}", out.stderr);
-    let scopes: BTreeSet<String> = events(&env.redis_url, &env.stream_key)
+    let scopes: BTreeSet<String> = decoded(&env.redis_url, &env.stream_key)
         .await
         .into_iter()
         .map(|(_, e)| e.scope)
@@ -299,7 +265,7 @@ async fn backfill_walks_a_three_season_chain() {
     // All seasons: the whole chain, every envelope marked backfill, each scope once.
     let out = Bin::producer().run(&["backfill"], &vars);
     assert!(out.status.success(), "backfill failed: {}", out.stderr);
-    let all = events(&env.redis_url, &env.stream_key).await;
+    let all = decoded(&env.redis_url, &env.stream_key).await;
     let scopes: Vec<String> = all.iter().map(|(_, e)| e.scope.clone()).collect();
     let set: BTreeSet<String> = scopes.iter().cloned().collect();
     assert_eq!(set, expected);
@@ -370,7 +336,7 @@ async fn a_slow_fetch_finishing_after_a_newer_one_is_not_appended() {
     assert!(first.status.success(), "{}", first.stderr);
     assert!(sim.stats().requests_per_path[&path] >= 2);
 
-    let rosters: Vec<Envelope> = events(&env.redis_url, &env.stream_key)
+    let rosters: Vec<Envelope> = decoded(&env.redis_url, &env.stream_key)
         .await
         .into_iter()
         .map(|(_, e)| e)
@@ -382,211 +348,6 @@ async fn a_slow_fetch_finishing_after_a_newer_one_is_not_appended() {
         "the older fetch must not land after the newer one"
     );
     assert_eq!(rosters[0].body, new.to_vec());
-}
-
-/// One quota scenario: `run` and `backfill` side by side against a simulator
-/// answering a share of requests with 429, `quota` requests per `window`.
-struct QuotaScenario {
-    name: &'static str,
-    quota: u32,
-    window: Duration,
-    rate_429: f64,
-    generate: GenConfig,
-    /// Simulated seconds per second. Faster than real time so that games
-    /// start and scores change: the run loop's snapshots then differ from
-    /// the backfill's and are appended (identical ones are deduplicated).
-    speed: f64,
-    /// The run goes on at least this long, so the check spans several windows.
-    min_duration: Duration,
-}
-
-impl QuotaScenario {
-    async fn check(self) {
-        let env = TestEnv::new(self.name).await;
-        let sim = sleeper_sim::start(SimConfig {
-            generate: self.generate.clone(),
-            stats_window: self.window,
-            speed: self.speed,
-            faults: Faults {
-                rate_429: self.rate_429,
-                ..Faults::default()
-            },
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator");
-        let leagues = sim.league_ids();
-        let port = free_port();
-        let vars = with(
-            &env.vars(),
-            &[
-                ("SLEEPER_API_BASE_URL", sim.base_url()),
-                ("SIM_CLOCK_URL", sim.clock_url()),
-                ("SLEEPER_LEAGUE_IDS", leagues.join(",")),
-                ("SLEEPER_RATE_LIMIT_PER_MINUTE", self.quota.to_string()),
-                (
-                    "SLEEPER_QUOTA_WINDOW",
-                    format!("{}s", self.window.as_secs()),
-                ),
-                ("HTTP_ADDR", format!("127.0.0.1:{port}")),
-            ],
-        );
-        // A group with no consumer: the producer exports its lag too.
-        let mut conn = env.redis().await;
-        let _: () = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(&env.stream_key)
-            .arg("projector")
-            .arg("0")
-            .arg("MKSTREAM")
-            .query_async(&mut conn)
-            .await
-            .expect("xgroup create");
-        let started = Instant::now();
-        let mut run = Bin::producer().spawn(&["run"], &vars);
-        let backfill = {
-            let vars = vars
-                .iter()
-                .filter(|(k, _)| k != "HTTP_ADDR")
-                .cloned()
-                .collect::<Vec<_>>();
-            let league = leagues[0].clone();
-            tokio::task::spawn_blocking(move || {
-                Bin::producer().run(&["backfill", "--league", &league, "--seasons", "2"], &vars)
-            })
-        };
-        let out = tokio::time::timeout(Duration::from_secs(360), backfill)
-            .await
-            .expect("backfill finishes within 6 minutes")
-            .expect("join");
-        assert!(out.status.success(), "backfill failed: {}", out.stderr);
-        // The backfill went through its plan: both seasons' week-1 matchups.
-        let backfilled: BTreeSet<String> = events(&env.redis_url, &env.stream_key)
-            .await
-            .into_iter()
-            .filter(|(_, e)| e.origin == Origin::Backfill && e.scope.ends_with("/matchups/1"))
-            .map(|(_, e)| e.scope)
-            .collect();
-        assert_eq!(
-            backfilled.len(),
-            2,
-            "two seasons' week-1 matchups: {backfilled:?}"
-        );
-        // The run loop got its share too: every league's current matchups.
-        let week_scopes = eventually(
-            Duration::from_secs(120),
-            "run publishes matchups of every league",
-            || async {
-                let scopes: BTreeSet<String> = events(&env.redis_url, &env.stream_key)
-                    .await
-                    .into_iter()
-                    .filter(|(_, e)| e.origin == Origin::Poll && e.scope.contains("/matchups/"))
-                    .map(|(_, e)| e.scope)
-                    .collect();
-                leagues
-                    .iter()
-                    .all(|l| {
-                        scopes
-                            .iter()
-                            .any(|s| s.starts_with(&format!("league/{l}/")))
-                    })
-                    .then_some(scopes)
-            },
-        )
-        .await;
-        assert!(!week_scopes.is_empty());
-        if let Some(rest) = self.min_duration.checked_sub(started.elapsed()) {
-            tokio::time::sleep(rest).await;
-        }
-        let stats = sim.stats();
-        // Spanning at least two windows with more requests than one window
-        // may hold: the limiter, not a lack of work, kept each window in bounds.
-        assert!(
-            started.elapsed() >= 2 * self.window && stats.total_requests > u64::from(self.quota),
-            "the test must span several windows: {} requests in {:?}",
-            stats.total_requests,
-            started.elapsed()
-        );
-        assert!(
-            stats.max_requests_in_window <= u64::from(self.quota),
-            "{} requests in one {}s window (quota {}); {:?}",
-            stats.max_requests_in_window,
-            stats.window_secs,
-            self.quota,
-            stats.responses_per_status
-        );
-        assert!(stats.responses_per_status.get("429").copied().unwrap_or(0) > 0);
-        let (_, metrics) = http_get(&format!("http://127.0.0.1:{port}/metrics"))
-            .await
-            .expect("metrics");
-        for name in [
-            "sleeper_oldest_snapshot_age_seconds",
-            "sleeper_consumer_lag_events{",
-            "sleeper_stream_length{",
-            "sleeper_events_published_total{",
-        ] {
-            assert!(metrics.contains(name), "{name} missing:\n{metrics}");
-        }
-        let status = run.terminate(Duration::from_secs(10));
-        assert_eq!(
-            status.and_then(|s| s.code()),
-            Some(0),
-            "SIGTERM exits 0 within 10 s; log:\n{}",
-            run.log()
-        );
-        eprintln!(
-            "{}: {} requests ({:?}), max {} in a {} s window (quota {}), {:?} in all",
-            self.name,
-            stats.total_requests,
-            stats.responses_per_status,
-            stats.max_requests_in_window,
-            stats.window_secs,
-            self.quota,
-            started.elapsed()
-        );
-    }
-}
-
-/// The quota window scaled down to 6 s, so many windows fit in a short test.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_and_backfill_side_by_side_stay_within_one_quota() {
-    QuotaScenario {
-        name: "prod_quota",
-        quota: 60,
-        window: Duration::from_secs(6),
-        rate_429: 0.15,
-        generate: GenConfig {
-            seasons: 2..=3,
-            ..GenConfig::default()
-        },
-        speed: 10.0,
-        min_duration: Duration::ZERO,
-    }
-    .check()
-    .await;
-}
-
-/// The real thing: 60 requests per 60-second window, a 30 % 429 storm, over
-/// several minutes, with `run` and `backfill` drawing from the one budget.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_multi_minute_429_storm_never_exceeds_60_per_minute() {
-    QuotaScenario {
-        name: "prod_quota_minute",
-        quota: 60,
-        window: Duration::from_secs(60),
-        rate_429: 0.30,
-        generate: GenConfig {
-            leagues: 2,
-            seasons: 2..=2,
-            weeks: 6,
-            live_week: 4,
-            ..GenConfig::default()
-        },
-        speed: 10.0,
-        min_duration: Duration::from_secs(150),
-    }
-    .check()
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -617,7 +378,7 @@ async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
     );
     let mut run = Bin::producer().spawn(&["run"], &vars);
     let count_state = || async {
-        events(&redis.url(), &env.stream_key)
+        decoded(&redis.url(), &env.stream_key)
             .await
             .into_iter()
             .filter(|(_, e)| e.scope == "state/nfl")
@@ -629,14 +390,7 @@ async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
     .await;
 
     redis.kill();
-    let ready = format!("http://127.0.0.1:{port}/ready");
-    eventually(Duration::from_secs(20), "/ready 503", || async {
-        http_get(&ready)
-            .await
-            .filter(|(s, _)| *s == 503)
-            .map(|_| ())
-    })
-    .await;
+    until_ready_is(port, 503, Duration::from_secs(20)).await;
     fake.set(
         "/state/nfl",
         200,
@@ -662,20 +416,8 @@ async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
         took < Duration::from_secs(8),
         "published again after {took:?}"
     );
-    eventually(Duration::from_secs(10), "/ready 200 again", || async {
-        http_get(&ready)
-            .await
-            .filter(|(s, _)| *s == 200)
-            .map(|_| ())
-    })
-    .await;
-    let status = run.terminate(Duration::from_secs(10));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "log:\n{}",
-        run.log()
-    );
+    until_ready_is(port, 200, Duration::from_secs(10)).await;
+    assert_stops_cleanly(&mut run);
     eprintln!("redis test: published again {took:?} after Redis returned");
 }
 
@@ -721,12 +463,6 @@ async fn changing_scores_keep_a_league_at_live_cadence_without_a_game_window() {
         },
     )
     .await;
-    let status = run.terminate(Duration::from_secs(10));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "log:\n{}",
-        run.log()
-    );
+    assert_stops_cleanly(&mut run);
     eprintln!("live test: {hits} matchups requests");
 }

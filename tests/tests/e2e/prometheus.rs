@@ -7,11 +7,11 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sleeper_tests::harness::events::{append, state};
+use sleeper_tests::harness::events::{append, create_group, state};
 use sleeper_tests::harness::servers::{find_binary, free_port};
 use sleeper_tests::harness::{Bin, TestEnv};
 
-use crate::support::{eventually, http_get};
+use crate::support::{eventually, http_get, with};
 
 struct Prometheus {
     child: std::process::Child,
@@ -90,23 +90,13 @@ async fn lag_alert_state(port: u16, group: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lag_alert_fires_in_prometheus_and_clears_after_catch_up() {
-    let env = TestEnv::new("prom").await;
+    let env = TestEnv::migrated("prom").await;
     let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
     let mut r = env.redis().await;
     // A second group that nobody projects: its lag grows.
-    redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(&env.stream_key)
-        .arg("stalled")
-        .arg("0")
-        .arg("MKSTREAM")
-        .query_async::<()>(&mut r)
-        .await
-        .unwrap();
+    create_group(&mut r, &env.stream_key, "stalled").await;
     let port = free_port();
-    let mut consumer_vars = vars.clone();
-    consumer_vars.push(("HTTP_ADDR".into(), format!("127.0.0.1:{port}")));
+    let consumer_vars = with(&vars, &[("HTTP_ADDR", format!("127.0.0.1:{port}"))]);
     let _consumer = Bin::consumer().spawn(&["run"], &consumer_vars);
     let prom = start_prometheus(&format!("127.0.0.1:{port}"));
 
@@ -135,15 +125,7 @@ async fn lag_alert_fires_in_prometheus_and_clears_after_catch_up() {
     );
 
     // A consumer of the stalled group catches up: the alert resolves.
-    let mut catch_up = vars.clone();
-    catch_up.push(("CONSUMER_GROUP".into(), "stalled".into()));
-    let catch_up_db = TestEnv::new("prom_catchup").await;
-    catch_up.retain(|(k, _)| k != "DATABASE_URL");
-    catch_up.push(("DATABASE_URL".into(), catch_up_db.database_url.clone()));
-    assert!(Bin::consumer()
-        .run(&["migrate"], &catch_up)
-        .status
-        .success());
+    let (_catch_up_db, catch_up) = env.other_group("prom_catchup", "stalled").await;
     let _second = Bin::consumer().spawn(&["run"], &catch_up);
     eventually(Duration::from_secs(60), "the alert resolved", || async {
         lag_alert_state(prom.port, "stalled")

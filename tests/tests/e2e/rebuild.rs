@@ -1,76 +1,43 @@
-//! Replay, rebuild and safe trimming, end to end (issue 5): on a generated
-//! season log, `rebuild` and a `replay` of the whole archive into a fresh
-//! database give exactly the tables live projection gave; `rebuild` restores
-//! data the tables lost (how a new column derived from the raw payload gets
-//! filled for history); `rebuild` under live load never shows a reader an
-//! empty table and loses no event; an old-range `replay` never regresses
-//! newer data; trimming respects every group and the archive, and trimmed
-//! history is still replayable.
+//! Rebuild end to end: on a generated season log, `rebuild` and a `replay`
+//! of the whole archive into a fresh database give exactly the tables live
+//! projection gave; `rebuild` restores data the tables lost (how a new
+//! column derived from the raw payload gets filled for history); `rebuild`
+//! under live load never shows a reader an empty table and loses no event;
+//! it keeps members who left and falls back past events it cannot write,
+//! and it tells Hasura to reload its metadata. (Replaying an old range is
+//! `replay.rs`; trimming, `trim.rs`. Both use the helpers here.)
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sleeper_shared::Envelope;
-use sleeper_tests::harness::events::{append, state, xlen};
+use sleeper_shared::{Envelope, Kind};
+use sleeper_tests::harness::events::{envelope, state};
+use sleeper_tests::harness::fixtures::{fixture, json_fixture};
 use sleeper_tests::harness::season::{self, SeasonSpec};
-use sleeper_tests::harness::{Bin, Proc, TestEnv};
+use sleeper_tests::harness::{Bin, Proc, Scalar, TestEnv};
 
-use crate::crash::checksums;
-use crate::support::{eventually, with};
+use crate::support::{checksums, soak, with};
 
-/// XADD every event in order, pipelined; their ids.
-async fn append_all(
-    conn: &mut redis::aio::ConnectionManager,
-    stream: &str,
-    events: &[Envelope],
-) -> Vec<String> {
-    let mut ids = Vec::new();
-    for chunk in events.chunks(200) {
-        let mut pipe = redis::pipe();
-        for env in chunk {
-            pipe.cmd("XADD")
-                .arg(stream)
-                .arg("*")
-                .arg("kind")
-                .arg(env.kind.as_str())
-                .arg("scope")
-                .arg(&env.scope)
-                .arg("env")
-                .arg(env.encode().expect("encode"));
-        }
-        let chunk_ids: Vec<String> = pipe.query_async(conn).await.expect("xadd");
-        ids.extend(chunk_ids);
-    }
-    ids
-}
-
-/// Wait until `group` has nothing pending and no lag.
-async fn drained(env: &TestEnv, stream: &str, group: &str) {
-    let r = env.redis().await;
-    eventually(
-        Duration::from_secs(60),
-        &format!("group {group} drained"),
-        || {
-            let mut r = r.clone();
-            let (stream, group) = (stream.to_string(), group.to_string());
-            async move {
-                let lag = sleeper_shared::lag::read(&mut r, &stream, 0).await.ok()?;
-                lag.groups
-                    .iter()
-                    .any(|g| g.group == group && g.pending == 0 && g.lag_events == 0)
-                    .then_some(())
-            }
-        },
-    )
-    .await;
-}
-
-fn spawn_consumer(vars: &[(String, String)], name: &str) -> Proc {
+pub fn spawn_consumer(vars: &[(String, String)], name: &str) -> Proc {
     Bin::consumer().spawn(
         &["run"],
         &with(vars, &[("CONSUMER_NAME", name), ("LOG_LEVEL", "warn")]),
     )
+}
+
+/// Append `events` to `env`'s stream and project them with a consumer run
+/// with `vars` until its group has drained, then stop it; the events' ids.
+pub async fn project_live(
+    env: &TestEnv,
+    vars: &[(String, String)],
+    events: &[Envelope],
+) -> Vec<String> {
+    let ids = env.append_all(events).await;
+    let mut consumer = spawn_consumer(vars, "live");
+    env.drained("projector").await;
+    consumer.terminate(Duration::from_secs(10));
+    ids
 }
 
 /// Copy the archive of `from` into `to` (both migrated).
@@ -115,12 +82,8 @@ async fn copy_archive(from: &tokio_postgres::Client, to: &tokio_postgres::Client
 }
 
 /// A migrated fresh database holding `from`'s archive, replayed in full.
-async fn replay_into_fresh(name: &str, from: &TestEnv) -> TestEnv {
-    let fresh = TestEnv::new(name).await;
-    assert!(Bin::consumer()
-        .run(&["migrate"], &fresh.vars())
-        .status
-        .success());
+pub async fn replay_into_fresh(name: &str, from: &TestEnv) -> TestEnv {
+    let fresh = TestEnv::migrated(name).await;
     let n = copy_archive(&from.pg().await, &fresh.pg().await).await;
     assert!(n > 0);
     let out = Bin::consumer().run(&["replay"], &fresh.vars());
@@ -148,12 +111,88 @@ fn rebuild(vars: &[(String, String)]) -> String {
 
 /// A few hundred events; `SLEEPER_SOAK` makes it a few thousand (for timings).
 fn log_spec(seed: u64) -> SeasonSpec {
-    let soak = std::env::var_os("SLEEPER_SOAK").is_some();
+    let soak = soak();
     SeasonSpec {
         seed,
         leagues: if soak { 4 } else { 2 },
         steps: if soak { 120 } else { 12 },
     }
+}
+
+/// After a rebuild: no shadow or old schema is left behind, the migration
+/// history followed the rename (so `migrate` is a no-op), and the grants
+/// came with the migrations.
+async fn assert_rebuild_left_a_clean_catalog(
+    pg: &tokio_postgres::Client,
+    vars: &[(String, String)],
+) {
+    let history: i64 = pg
+        .scalar(
+            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema <> 'pipeline'",
+            &[],
+        )
+        .await;
+    let leftovers: i64 = pg
+        .scalar(
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('sleeper_rebuild', 'sleeper_old')",
+            &[],
+        )
+        .await;
+    assert_eq!(leftovers, 0, "no shadow or old schema left behind");
+    let projection_files: i64 = pg
+        .scalar(
+            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema = 'sleeper'",
+            &[],
+        )
+        .await;
+    assert_eq!(
+        history, projection_files,
+        "migration history follows the rename"
+    );
+    assert!(
+        Bin::consumer().run(&["migrate"], vars).status.success(),
+        "migrate after rebuild is a no-op, not a checksum or duplicate error"
+    );
+    let reader_can_read: bool = pg
+        .scalar(
+            "SELECT has_table_privilege('sleeper_reader', 'sleeper.rosters', 'SELECT')
+                AND NOT has_table_privilege('sleeper_reader', 'sleeper._versions', 'SELECT')",
+            &[],
+        )
+        .await;
+    assert!(reader_can_read, "grants come with the migrations");
+}
+
+/// `replay --league` takes every scope whose envelope carries that league,
+/// drafts included, and leaves the tables as `live`.
+async fn assert_league_replay(
+    events: &[Envelope],
+    vars: &[(String, String)],
+    pg: &tokio_postgres::Client,
+    live: &std::collections::BTreeMap<String, String>,
+) {
+    let league = events
+        .iter()
+        .find_map(|e| e.league_id.clone())
+        .expect("a league");
+    let league_scopes: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.league_id.as_deref() == Some(league.as_str()))
+        .map(|e| e.scope.as_str())
+        .collect();
+    assert!(league_scopes.iter().any(|s| s.starts_with("draft/")));
+    let out = Bin::consumer().run(&["replay", "--league", league.as_str()], vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            " {} scopes, {} re-applied",
+            league_scopes.len(),
+            league_scopes.len()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(&checksums(pg).await, live);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,14 +204,9 @@ async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection()
         events.len()
     );
     assert!(season::kinds(&events).len() >= 8);
-    let env = TestEnv::new("rebuild_eq").await;
+    let env = TestEnv::migrated("rebuild_eq").await;
     let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let mut r = env.redis().await;
-    append_all(&mut r, &env.stream_key, &events).await;
-    let mut consumer = spawn_consumer(&vars, "live");
-    drained(&env, &env.stream_key, "projector").await;
-    consumer.terminate(Duration::from_secs(10));
+    project_live(&env, &vars, &events).await;
     let pg = env.pg().await;
     let live = checksums(&pg).await;
     assert!(live.contains_key("_versions"), "{live:?}");
@@ -204,49 +238,7 @@ async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection()
         live,
         "rebuild differs from live projection"
     );
-    let history: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema <> 'pipeline'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    let leftovers: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('sleeper_rebuild', 'sleeper_old')",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(leftovers, 0, "no shadow or old schema left behind");
-    let projection_files: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM pipeline.schema_migrations WHERE target_schema = 'sleeper'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        history, projection_files,
-        "migration history follows the rename"
-    );
-    assert!(
-        Bin::consumer().run(&["migrate"], &vars).status.success(),
-        "migrate after rebuild is a no-op, not a checksum or duplicate error"
-    );
-    let reader_can_read: bool = pg
-        .query_one(
-            "SELECT has_table_privilege('sleeper_reader', 'sleeper.rosters', 'SELECT')
-                AND NOT has_table_privilege('sleeper_reader', 'sleeper._versions', 'SELECT')",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(reader_can_read, "grants come with the migrations");
+    assert_rebuild_left_a_clean_catalog(&pg, &vars).await;
 
     // A column the projection did not fill (as if added by a migration after
     // the events were projected) and rows it lost: rebuild fills them from
@@ -278,29 +270,7 @@ async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection()
         "replay re-applied the current version"
     );
 
-    // `--league` takes every scope whose envelope carries that league, drafts included.
-    let league = events
-        .iter()
-        .find_map(|e| e.league_id.clone())
-        .expect("a league");
-    let league_scopes: std::collections::BTreeSet<&str> = events
-        .iter()
-        .filter(|e| e.league_id.as_deref() == Some(league.as_str()))
-        .map(|e| e.scope.as_str())
-        .collect();
-    assert!(league_scopes.iter().any(|s| s.starts_with("draft/")));
-    let out = Bin::consumer().run(&["replay", "--league", league.as_str()], &vars);
-    assert!(out.status.success(), "{}", out.stderr);
-    assert!(
-        out.stdout.contains(&format!(
-            " {} scopes, {} re-applied",
-            league_scopes.len(),
-            league_scopes.len()
-        )),
-        "{}",
-        out.stdout
-    );
-    assert_eq!(checksums(&pg).await, live);
+    assert_league_replay(&events, &vars, &pg, &live).await;
 
     let fresh = replay_into_fresh("replay_fresh", &env).await;
     assert_eq!(
@@ -310,149 +280,66 @@ async fn rebuild_and_a_full_replay_into_a_fresh_database_equal_live_projection()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replay_of_an_old_range_never_regresses_newer_data() {
-    let env = TestEnv::new("replay_old").await;
-    let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let mut r = env.redis().await;
-    let old = append(&mut r, &env.stream_key, &state(3)).await;
-    append(&mut r, &env.stream_key, &state(4)).await;
-    append(&mut r, &env.stream_key, &state(5)).await;
-    let mut consumer = spawn_consumer(&vars, "live");
-    drained(&env, &env.stream_key, "projector").await;
-    consumer.terminate(Duration::from_secs(10));
-    let pg = env.pg().await;
-    let week = || async {
-        pg.query_one("SELECT week FROM sleeper.nfl_state", &[])
-            .await
-            .unwrap()
-            .get::<_, Option<i32>>(0)
-    };
-    assert_eq!(week().await, Some(5));
-    let before = checksums(&pg).await;
-    for args in [
-        vec!["replay", "--to", old.as_str()],
-        vec![
-            "replay",
-            "--from",
-            old.as_str(),
-            "--to",
-            old.as_str(),
-            "--kind",
-            "state",
-        ],
-        vec!["replay", "--to", "2100-01-01T00:00:00Z", "--league", "nope"],
-    ] {
-        let out = Bin::consumer().run(&args, &vars);
-        assert!(out.status.success(), "{args:?}: {}", out.stderr);
-        assert_eq!(week().await, Some(5), "{args:?} regressed the scope");
+/// A reader polling the row counts of a few tables until stopped: the
+/// smallest count it saw, how often it polled, and the errors it met.
+struct Reader {
+    stop: Arc<AtomicBool>,
+    min_seen: Arc<AtomicI64>,
+    polls: Arc<AtomicI64>,
+    task: tokio::task::JoinHandle<Vec<String>>,
+}
+
+impl Reader {
+    fn start(pg: tokio_postgres::Client) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let min_seen = Arc::new(AtomicI64::new(i64::MAX));
+        let polls = Arc::new(AtomicI64::new(0));
+        let task = {
+            let (stop, min_seen, polls) = (stop.clone(), min_seen.clone(), polls.clone());
+            tokio::spawn(async move {
+                let mut errors = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    for t in ["rosters", "league_users", "_versions"] {
+                        match pg
+                            .query_one(&format!("SELECT count(*) FROM sleeper.{t}"), &[])
+                            .await
+                        {
+                            Ok(row) => {
+                                min_seen.fetch_min(row.get::<_, i64>(0), Ordering::SeqCst);
+                            }
+                            Err(e) => errors.push(format!("{t}: {e}")),
+                        }
+                    }
+                    polls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                errors
+            })
+        };
+        Self {
+            stop,
+            min_seen,
+            polls,
+            task,
+        }
     }
-    let out = Bin::consumer().run(&["replay", "--to", old.as_str()], &vars);
-    assert!(out.stdout.contains("1 kept"), "{}", out.stdout);
-    assert_eq!(checksums(&pg).await, before);
-    // A whole-range replay re-applies the newest (week 5) again.
-    let out = Bin::consumer().run(&["replay", "--from", "1970-01-01T00:00:00Z"], &vars);
-    assert!(out.stdout.contains("1 re-applied"), "{}", out.stdout);
-    assert_eq!(week().await, Some(5));
-    // Bad usage is exit 2, naming the value.
-    for bad in [
-        vec!["replay", "--from", "yesterday"],
-        vec!["replay", "--kind", "nonsense"],
-    ] {
-        let out = Bin::consumer().run(&bad, &vars);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(out.stderr.contains(bad[2]), "{}", out.stderr);
+
+    /// Stop; (errors, polls, smallest count seen).
+    async fn finish(self) -> (Vec<String>, i64, i64) {
+        self.stop.store(true, Ordering::SeqCst);
+        let errors = self.task.await.unwrap();
+        (
+            errors,
+            self.polls.load(Ordering::SeqCst),
+            self.min_seen.load(Ordering::SeqCst),
+        )
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
-    let events = season::generate(log_spec(23)).await;
-    let (first, second) = events.split_at(events.len() / 2);
-    let env = TestEnv::new("rebuild_live").await;
-    let clean = TestEnv::new("rebuild_live_clean").await;
-    let vars = env.vars();
-    let clean_vars = with(
-        &clean.vars(),
-        &[
-            ("STREAM_KEY", env.stream_key.as_str()),
-            ("CONSUMER_GROUP", "clean"),
-        ],
-    );
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    assert!(Bin::consumer()
-        .run(&["migrate"], &clean_vars)
-        .status
-        .success());
+/// A live consumer with an older projection version makes rebuild refuse,
+/// naming it; the live consumer `live` registered its own version.
+async fn assert_rebuild_refuses_an_older_live_consumer(env: &TestEnv, vars: &[(String, String)]) {
     let mut r = env.redis().await;
-    append_all(&mut r, &env.stream_key, first).await;
-    let _live = spawn_consumer(&vars, "live");
-    let _clean = spawn_consumer(&clean_vars, "clean");
-    drained(&env, &env.stream_key, "projector").await;
-
-    // A reader polling counts the whole time.
-    let stop = Arc::new(AtomicBool::new(false));
-    let min_seen = Arc::new(AtomicI64::new(i64::MAX));
-    let polls = Arc::new(AtomicI64::new(0));
-    let reader = {
-        let (stop, min_seen, polls) = (stop.clone(), min_seen.clone(), polls.clone());
-        let pg = env.pg().await;
-        tokio::spawn(async move {
-            let mut errors = Vec::new();
-            while !stop.load(Ordering::SeqCst) {
-                for t in ["rosters", "league_users", "_versions"] {
-                    match pg
-                        .query_one(&format!("SELECT count(*) FROM sleeper.{t}"), &[])
-                        .await
-                    {
-                        Ok(row) => {
-                            min_seen.fetch_min(row.get::<_, i64>(0), Ordering::SeqCst);
-                        }
-                        Err(e) => errors.push(format!("{t}: {e}")),
-                    }
-                }
-                polls.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            errors
-        })
-    };
-    // Appends keep coming while the rebuild runs.
-    let appender = {
-        let mut r = r.clone();
-        let key = env.stream_key.clone();
-        let second = second.to_vec();
-        tokio::spawn(async move {
-            for chunk in second.chunks(4) {
-                append_all(&mut r, &key, chunk).await;
-                tokio::time::sleep(Duration::from_millis(40)).await;
-            }
-        })
-    };
-    let rebuild_vars = vars.clone();
-    let summary = tokio::task::spawn_blocking(move || rebuild(&rebuild_vars))
-        .await
-        .unwrap();
-    eprintln!("rebuild under load: {summary}");
-    appender.await.unwrap();
-    drained(&env, &env.stream_key, "projector").await;
-    drained(&env, &env.stream_key, "clean").await;
-    stop.store(true, Ordering::SeqCst);
-    let errors = reader.await.unwrap();
-    assert!(errors.is_empty(), "reader errors: {errors:?}");
-    assert!(polls.load(Ordering::SeqCst) > 10);
-    assert!(
-        min_seen.load(Ordering::SeqCst) > 0,
-        "a reader saw an empty table"
-    );
-    assert_eq!(
-        checksums(&env.pg().await).await,
-        checksums(&clean.pg().await).await,
-        "after rebuild under load, tables differ from a consumer that projected everything"
-    );
-
-    // A live consumer with an older projection version makes rebuild refuse, naming it.
     let now = chrono::Utc::now().timestamp_millis();
     let _: () = redis::cmd("HSET")
         .arg(format!("{}:consumers", env.stream_key))
@@ -461,7 +348,7 @@ async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
         .query_async(&mut r)
         .await
         .unwrap();
-    let out = Bin::consumer().run(&["rebuild"], &vars);
+    let out = Bin::consumer().run(&["rebuild"], vars);
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("old-projector-7"), "{}", out.stderr);
     let registry: std::collections::HashMap<String, String> = redis::cmd("HGETALL")
@@ -478,140 +365,50 @@ async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn trimming_respects_a_stopped_group_and_the_archive_and_trimmed_history_replays() {
-    let events = season::generate(SeasonSpec {
-        seed: 31,
-        leagues: 1,
-        steps: 8,
-    })
-    .await;
-    let env = TestEnv::new("trim_safe").await;
-    let vars = with(
-        &env.vars(),
-        &[("TRIM_GROUPS", "projector,g2"), ("STREAM_RETENTION", "1ms")],
-    );
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let mut r = env.redis().await;
-    let stream = env.stream_key.clone();
-    let _: () = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(&stream)
-        .arg("g2")
-        .arg("0")
-        .arg("MKSTREAM")
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    append_all(&mut r, &stream, &events).await;
-    let n = events.len() as i64;
-    let mut consumer = spawn_consumer(&vars, "live");
-    drained(&env, &stream, "projector").await;
-    consumer.terminate(Duration::from_secs(10));
-    let pg = env.pg().await;
-    let live = checksums(&pg).await;
-    let archived = || async {
-        pg.query_one("SELECT count(*) FROM pipeline.event_log", &[])
-            .await
-            .unwrap()
-            .get::<_, i64>(0)
+async fn rebuild_under_live_load_keeps_tables_readable_and_loses_no_event() {
+    let events = season::generate(log_spec(23)).await;
+    let (first, second) = events.split_at(events.len() / 2);
+    let env = TestEnv::migrated("rebuild_live").await;
+    let (clean, clean_vars) = env.other_group("rebuild_live_clean", "clean").await;
+    let vars = env.vars();
+    env.append_all(first).await;
+    let _live = spawn_consumer(&vars, "live");
+    let _clean = spawn_consumer(&clean_vars, "clean");
+    env.drained("projector").await;
+
+    // A reader polling counts the whole time.
+    let reader = Reader::start(env.pg().await);
+    // Appends keep coming while the rebuild runs.
+    let appender = {
+        let mut r = env.redis().await;
+        let key = env.stream_key.clone();
+        let second = second.to_vec();
+        tokio::spawn(async move {
+            for chunk in second.chunks(4) {
+                sleeper_tests::harness::events::append_all(&mut r, &key, chunk).await;
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+        })
     };
-    assert_eq!(archived().await, n);
-
-    // The consumer's own trim pass (the run loop calls it every 30 s).
-    let groups = vec!["projector".to_string(), "g2".to_string()];
-    let trim = |mut r: redis::aio::ConnectionManager| {
-        let (stream, groups) = (stream.clone(), groups.clone());
-        async move {
-            sleeper_consumer::live::trim::trim(
-                &mut r,
-                &stream,
-                &groups,
-                "projector",
-                Some(Duration::from_millis(1)),
-                chrono::Utc::now().timestamp_millis(),
-            )
-            .await
-            .unwrap()
-        }
-    };
-    trim(r.clone()).await;
+    let rebuild_vars = vars.clone();
+    let summary = tokio::task::spawn_blocking(move || rebuild(&rebuild_vars))
+        .await
+        .unwrap();
+    eprintln!("rebuild under load: {summary}");
+    appender.await.unwrap();
+    env.drained("projector").await;
+    env.drained("clean").await;
+    let (errors, polls, min_seen) = reader.finish().await;
+    assert!(errors.is_empty(), "reader errors: {errors:?}");
+    assert!(polls > 10);
+    assert!(min_seen > 0, "a reader saw an empty table");
     assert_eq!(
-        xlen(&mut r, &stream).await,
-        n,
-        "g2 acked nothing: nothing may be trimmed"
+        checksums(&env.pg().await).await,
+        checksums(&clean.pg().await).await,
+        "after rebuild under load, tables differ from a consumer that projected everything"
     );
 
-    // g2 reads and acks everything: now the stream can go.
-    let read: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("g2")
-        .arg("g2-reader")
-        .arg("STREAMS")
-        .arg(&stream)
-        .arg(">")
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    let ids: Vec<String> = sleeper_shared::redis_reply::read_reply_entries(read)
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    assert_eq!(ids.len() as i64, n);
-    let _: i64 = redis::cmd("XACK")
-        .arg(&stream)
-        .arg("g2")
-        .arg(&ids)
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    // New entries no projector has read (so not archived), which g2 acks.
-    let extra: Vec<Envelope> = (6..9).map(state).collect();
-    let extra_ids = append_all(&mut r, &stream, &extra).await;
-    let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("g2")
-        .arg("g2-reader")
-        .arg("STREAMS")
-        .arg(&stream)
-        .arg(">")
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    let _: i64 = redis::cmd("XACK")
-        .arg(&stream)
-        .arg("g2")
-        .arg(&extra_ids)
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    trim(r.clone()).await;
-    assert_eq!(
-        xlen(&mut r, &stream).await,
-        extra.len() as i64,
-        "everything archived and acked is trimmed; what the archive lacks stays"
-    );
-    assert_eq!(
-        archived().await,
-        n,
-        "the unread entries are not archived yet"
-    );
-
-    // Trimmed history is still replayable from the archive.
-    let fresh = replay_into_fresh("trim_replay", &env).await;
-    assert_eq!(checksums(&fresh.pg().await).await, live);
-
-    // The run loop trims by itself (every 30 s): once the projector has read,
-    // archived and acked the last entries, the stream empties.
-    let _consumer = spawn_consumer(&vars, "live");
-    drained(&env, &stream, "projector").await;
-    assert_eq!(archived().await, n + extra.len() as i64);
-    let r2 = r.clone();
-    let key = stream.clone();
-    eventually(Duration::from_secs(45), "the run loop's trim pass", || {
-        let (mut r, key) = (r2.clone(), key.clone());
-        async move { (xlen(&mut r, &key).await == 0).then_some(()) }
-    })
-    .await;
+    assert_rebuild_refuses_an_older_live_consumer(&env, &vars).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -642,7 +439,7 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let env = TestEnv::new("rebuild_hasura").await;
+    let env = TestEnv::migrated("rebuild_hasura").await;
     let url = format!("http://{addr}");
     let vars = with(
         &env.vars(),
@@ -651,7 +448,6 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
             ("HASURA_ADMIN_SECRET", "s3cret"),
         ],
     );
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
     // A shadow left over by a rebuild that died is dropped first.
     env.pg()
         .await
@@ -672,8 +468,6 @@ async fn rebuild_reloads_hasura_metadata_after_the_swap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_and_rejected_events() {
-    use sleeper_shared::Kind;
-    use sleeper_tests::harness::events::envelope;
     let users = |members: &[(&str, &str)]| {
         let body: Vec<serde_json::Value> = members
             .iter()
@@ -691,9 +485,10 @@ async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_and_re
     // A draft whose newer snapshot Postgres rejects (a timestamp out of its
     // range): dead-lettered live, so the older one stands; rebuild's
     // all-scopes-at-once write fails on it and falls back scope by scope.
-    let draft_body = sleeper_tests::harness::fixture("draft");
-    let mut draft: serde_json::Value = serde_json::from_slice(&draft_body).unwrap();
+    let draft_body = fixture("draft");
+    let mut draft = json_fixture("draft");
     let draft_scope = format!("draft/{}", draft["draft_id"].as_str().unwrap());
+    let draft_start = draft["start_time"].as_i64().unwrap();
     draft["start_time"] = 9_000_000_000_000_000_000i64.into();
     let bad_draft = serde_json::to_vec(&draft).unwrap();
     let events = vec![
@@ -706,14 +501,9 @@ async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_and_re
         bad_state, // dead-lettered live; rebuild falls back to week 3
         envelope(Kind::Draft, &draft_scope, None, &bad_draft),
     ];
-    let env = TestEnv::new("rebuild_members").await;
+    let env = TestEnv::migrated("rebuild_members").await;
     let vars = env.vars();
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
-    let mut r = env.redis().await;
-    append_all(&mut r, &env.stream_key, &events).await;
-    let mut consumer = spawn_consumer(&vars, "live");
-    drained(&env, &env.stream_key, "projector").await;
-    consumer.terminate(Duration::from_secs(10));
+    project_live(&env, &vars, &events).await;
     let pg = env.pg().await;
     let members: Vec<(String, String, bool)> = pg
         .query(
@@ -733,21 +523,13 @@ async fn rebuild_keeps_members_who_left_and_falls_back_past_unprojectable_and_re
             ("3".to_string(), "cy".to_string(), false),
         ]
     );
-    let draft_start: i64 = pg
-        .query_one(
+    let start: i64 = pg
+        .scalar(
             "SELECT (extract(epoch FROM start_time) * 1000)::int8 FROM sleeper.drafts",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        draft_start,
-        serde_json::from_slice::<serde_json::Value>(&draft_body).unwrap()["start_time"]
-            .as_i64()
-            .unwrap(),
-        "the older draft snapshot stands live"
-    );
+        .await;
+    assert_eq!(start, draft_start, "the older draft snapshot stands live");
     let live = checksums(&pg).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let summary = rebuild(&vars);

@@ -3,22 +3,55 @@
 //! minute the tables hold the simulated league and `status` shows events;
 //! Ctrl-C (SIGINT) stops everything.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use sleeper_tests::harness::servers::free_port;
+use sleeper_tests::harness::Bin;
 
 use crate::support::eventually;
+
+/// `sleeper-consumer status --json` against the demo's Redis and Postgres.
+fn status(redis_url: &str, database_url: &str) -> serde_json::Value {
+    let status = Command::new(Bin::consumer().path())
+        .args(["status", "--json"])
+        .env("REDIS_URL", redis_url)
+        .env("DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    serde_json::from_slice(&status.stdout).unwrap()
+}
+
+/// Ctrl-C (SIGINT) and wait up to `limit` for the exit status; killed
+/// after that either way.
+fn interrupt(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + limit;
+    let exited = loop {
+        if let Ok(Some(s)) = child.try_wait() {
+            break Some(s);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    exited
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_local_brings_up_the_demo_and_stops_cleanly() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin_dir = std::env::current_exe()
-        .unwrap()
+    let bin_dir = Bin::consumer()
+        .path()
         .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
+        .expect("target dir")
         .to_path_buf();
     let data = tempfile::tempdir().unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -74,39 +107,15 @@ async fn run_local_brings_up_the_demo_and_stops_cleanly() {
     );
 
     let pass = std::fs::read_to_string(data.path().join("d/redis.pass")).unwrap();
-    let status = Command::new(bin_dir.join("sleeper-consumer"))
-        .args(["status", "--json"])
-        .env(
-            "REDIS_URL",
-            format!("redis://:{}@127.0.0.1:{redis_port}", pass.trim()),
-        )
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let redis_url = format!("redis://:{}@127.0.0.1:{redis_port}", pass.trim());
+    let v = status(&redis_url, &url);
     assert!(v["stream"]["length"].as_u64().unwrap_or(0) > 0, "{v}");
     assert!(
         v["archive"]["Ok"]["events"].as_i64().unwrap_or(0) > 0,
         "{v}"
     );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let exited = loop {
-        if let Ok(Some(s)) = child.try_wait() {
-            break Some(s);
-        }
-        if std::time::Instant::now() > deadline {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let _ = child.kill();
+    let exited = interrupt(&mut child, Duration::from_secs(30));
     assert!(
         exited.is_some(),
         "run-local.sh did not stop within 30 s of Ctrl-C"

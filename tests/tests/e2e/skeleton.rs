@@ -3,36 +3,26 @@
 
 use std::time::Duration;
 
+use sleeper_tests::harness::events::xlen;
 use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
-use sleeper_tests::harness::{fixture, Bin, TestEnv};
+use sleeper_tests::harness::{fixture, migrate, Bin, Scalar, TestEnv};
 
-use crate::support::{eventually, http_get, pending};
+use crate::support::{assert_stops_cleanly, eventually, http_get, pending, until_ready_is, with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_snapshot_lands_in_nfl_state_and_is_acked() {
-    let env = TestEnv::new("skeleton").await;
+    let env = TestEnv::migrated("skeleton").await;
     let fake = Fake::start().await;
     fake.set("/state/nfl", 200, fixture("state_nfl"));
-    let mut vars = env.vars();
-    vars.push(("SLEEPER_API_BASE_URL".into(), fake.base_url()));
+    let vars = with(&env.vars(), &[("SLEEPER_API_BASE_URL", fake.base_url())]);
 
-    let migrate = Bin::consumer().run(&["migrate"], &vars);
-    assert!(
-        migrate.status.success(),
-        "migrate failed: {}",
-        migrate.stderr
-    );
     let once = Bin::producer().run(&["once"], &vars);
     assert!(once.status.success(), "once failed: {}", once.stderr);
     assert_eq!(fake.hits("/state/nfl"), 1);
 
     let mut redis = env.redis().await;
-    let len: i64 = redis::cmd("XLEN")
-        .arg(&env.stream_key)
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let len = xlen(&mut redis, &env.stream_key).await;
     assert_eq!(len, 1, "one state event appended");
 
     let consumer = Bin::consumer().spawn(&["run"], &vars);
@@ -60,23 +50,17 @@ async fn state_snapshot_lands_in_nfl_state_and_is_acked() {
     })
     .await;
     let archived: i64 = pg
-        .query_one(
+        .scalar(
             "SELECT count(*) FROM pipeline.event_log WHERE scope = 'state/nfl' AND decodable",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(archived, 1);
 
     // A second pass with nothing changed appends nothing.
     let again = Bin::producer().run(&["once"], &vars);
     assert!(again.status.success(), "{}", again.stderr);
-    let len: i64 = redis::cmd("XLEN")
-        .arg(&env.stream_key)
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let len = xlen(&mut redis, &env.stream_key).await;
     assert_eq!(len, 1, "unchanged snapshot not appended again");
     drop(consumer);
 }
@@ -84,13 +68,11 @@ async fn state_snapshot_lands_in_nfl_state_and_is_acked() {
 #[tokio::test]
 async fn producer_once_with_redis_down_exits_1_with_one_line() {
     let env = TestEnv::new("redis_down").await;
-    let mut vars = env.vars();
     let port = free_port();
-    vars.retain(|(k, _)| k != "REDIS_URL");
-    vars.push((
-        "REDIS_URL".into(),
-        format!("redis://:sekrit-pw@127.0.0.1:{port}"),
-    ));
+    let vars = with(
+        &env.vars(),
+        &[("REDIS_URL", format!("redis://:sekrit-pw@127.0.0.1:{port}"))],
+    );
     let out = Bin::producer().run(&["once"], &vars);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", out.stderr);
     let lines: Vec<&str> = out
@@ -133,9 +115,7 @@ async fn bad_configuration_exits_2_naming_the_variable() {
             "mysql://root:pw@x/y",
         ),
     ] {
-        let mut vars = env.vars();
-        vars.retain(|(k, _)| k != var);
-        vars.push((var.into(), value.into()));
+        let vars = with(&env.vars(), &[(var, value)]);
         let out = bin.run(&[command], &vars);
         assert_eq!(out.status.code(), Some(2), "{var}={value}: {}", out.stderr);
         let lines: Vec<&str> = out.stderr.lines().collect();
@@ -153,30 +133,26 @@ async fn bad_configuration_exits_2_naming_the_variable() {
 async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
     let env = TestEnv::new("ready").await;
     let redis = RedisServer::start(RedisOptions::default());
-    let mut vars = env.vars();
-    vars.retain(|(k, _)| k != "REDIS_URL");
-    vars.push(("REDIS_URL".into(), redis.url()));
     let port = free_port();
-    vars.push(("HTTP_ADDR".into(), format!("127.0.0.1:{port}")));
     // A password in DATABASE_URL too (trust auth ignores it), and debug logs:
     // neither secret may appear in any log line or in /ready.
     let pg_secret = "pg-secret-pw";
     let db_url = env
         .database_url
         .replace("postgres@", &format!("postgres:{pg_secret}@"));
-    vars.retain(|(k, _)| k != "DATABASE_URL" && k != "LOG_LEVEL");
-    vars.push(("DATABASE_URL".into(), db_url));
-    vars.push(("LOG_LEVEL".into(), "debug".into()));
-    assert!(Bin::consumer().run(&["migrate"], &vars).status.success());
+    let vars = with(
+        &env.vars(),
+        &[
+            ("REDIS_URL", redis.url()),
+            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+            ("DATABASE_URL", db_url),
+            ("LOG_LEVEL", "debug".into()),
+        ],
+    );
+    migrate(&vars);
     let mut consumer = Bin::consumer().spawn(&["run"], &vars);
+    until_ready_is(port, 200, Duration::from_secs(20)).await;
     let ready = format!("http://127.0.0.1:{port}/ready");
-    eventually(Duration::from_secs(20), "consumer ready", || async {
-        http_get(&ready)
-            .await
-            .filter(|(s, _)| *s == 200)
-            .map(|_| ())
-    })
-    .await;
     let (_, health) = http_get(&format!("http://127.0.0.1:{port}/health"))
         .await
         .expect("health");
@@ -221,24 +197,8 @@ async fn consumer_ready_is_503_naming_redis_while_redis_is_down_and_recovers() {
     );
 
     redis.restart();
-    eventually(
-        Duration::from_secs(20),
-        "ready again after redis returns",
-        || async {
-            http_get(&ready)
-                .await
-                .filter(|(s, _)| *s == 200)
-                .map(|_| ())
-        },
-    )
-    .await;
-    let status = consumer.terminate(Duration::from_secs(10));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "SIGTERM exits 0 within 10 s; log:\n{}",
-        consumer.log()
-    );
+    until_ready_is(port, 200, Duration::from_secs(20)).await;
+    assert_stops_cleanly(&mut consumer);
     let log = consumer.log();
     assert!(log.contains("redis"), "the outage was logged");
     assert!(
