@@ -50,7 +50,8 @@ impl Tally {
         }
     }
 
-    fn count(&self, id: StreamId) {
+    /// Count one decoded event.
+    pub fn count(&self, id: StreamId) {
         self.read.fetch_add(1, Ordering::Relaxed);
         if self.stream_ids.contains(&id) {
             self.from_stream.fetch_add(1, Ordering::Relaxed);

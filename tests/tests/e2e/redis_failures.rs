@@ -14,7 +14,6 @@ use sleeper_tests::harness::season::{self, SeasonSpec};
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{Bin, Proc, TestEnv};
 
-use crate::rebuild::project_live;
 use crate::support::{checksums, eventually, http_get, until_ready_is, with};
 
 /// A consumer of `env`'s stream and database on the Redis at `redis_url`,
@@ -328,10 +327,6 @@ async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_
         steps: 6,
     })
     .await;
-    // The clean projection of the same log, for comparison.
-    let clean = TestEnv::migrated("oom_clean").await;
-    project_live(&clean, &clean.vars(), &events).await;
-
     let env = TestEnv::migrated("oom").await;
     let redis = RedisServer::start(RedisOptions::default());
     let mut conn = redis_at(&redis.url()).await;
@@ -352,6 +347,21 @@ async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_
         events::append(&mut conn, &env.stream_key, e).await;
     }
     let length = events::xlen(&mut conn, &env.stream_key).await;
+    // The clean projection of the same entries (same ids, so same versions),
+    // on the shared Redis, for comparison.
+    let clean = TestEnv::migrated("oom_clean").await;
+    let mut shared = clean.redis().await;
+    for (id, fields) in events::xrange(&redis.url(), &env.stream_key).await {
+        let mut xadd = redis::cmd("XADD");
+        xadd.arg(&clean.stream_key).arg(&id);
+        for (k, v) in &fields {
+            xadd.arg(k).arg(v.as_slice());
+        }
+        let _: String = xadd.query_async(&mut shared).await.unwrap();
+    }
+    let mut clean_consumer = crate::rebuild::spawn_consumer(&clean.vars(), "clean");
+    clean.drained("projector").await;
+    clean_consumer.terminate(Duration::from_secs(10));
     events::create_group(&mut conn, &env.stream_key, "projector").await;
     fill_up(&mut conn).await;
 

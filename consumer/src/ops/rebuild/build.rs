@@ -100,8 +100,6 @@ pub(super) async fn build_snapshot(
             report
         ),
     )?;
-    report.events_read += source.tally.read();
-    report.events_from_stream += source.tally.from_stream();
     snap.commit().await?;
     Ok((watermark, seen_max))
 }
@@ -196,7 +194,7 @@ async fn write_scopes(
 /// events the reading half has decoded so far.
 fn so_far(report: &RebuildReport, archive: &Archive<'_>) -> RebuildReport {
     RebuildReport {
-        events_read: report.events_read + archive.tally.read(),
+        events_read: archive.tally.read(),
         ..report.clone()
     }
 }

@@ -8,6 +8,7 @@ use tokio_postgres::{Client, IsolationLevel, Transaction};
 use super::report::RebuildReport;
 use crate::live::apply::{apply_event, Disposition, Guard};
 use crate::live::decode::decode_envelope;
+use crate::ops::history::Tally;
 
 /// Extra margin on the catch-up watermark (clock granularity).
 const WATERMARK_MARGIN_MS: f64 = 1_000.0;
@@ -20,7 +21,7 @@ pub(super) async fn catch_up(
     shadow: &mut Client,
     watermark: i64,
     seen_max: StreamId,
-    max_body: usize,
+    reading: (usize, &Tally),
     report: &mut RebuildReport,
 ) -> Result<(i64, StreamId), tokio_postgres::Error> {
     let next_watermark = read_watermark(reader).await?;
@@ -32,7 +33,7 @@ pub(super) async fn catch_up(
         .await?;
     let tail = read_tail(&tx, watermark, seen_max).await?;
     tx.commit().await?;
-    let seen_max = apply_tail(shadow, tail, max_body, seen_max, report).await?;
+    let seen_max = apply_tail(shadow, tail, reading, seen_max, report).await?;
     tracing::info!(tail = report.tail_events, "rebuild: caught up; swapping");
     Ok((next_watermark, seen_max))
 }
@@ -96,12 +97,12 @@ pub(super) async fn read_tail(
 async fn apply_tail(
     shadow: &mut Client,
     tail: Vec<(StreamId, Vec<u8>)>,
-    max_body: usize,
+    reading: (usize, &Tally),
     mut seen_max: StreamId,
     report: &mut RebuildReport,
 ) -> Result<StreamId, tokio_postgres::Error> {
     let mut tx = shadow.transaction().await?;
-    apply_tail_in(&mut tx, tail, max_body, &mut seen_max, report).await?;
+    apply_tail_in(&mut tx, tail, reading, &mut seen_max, report).await?;
     tx.commit().await?;
     Ok(seen_max)
 }
@@ -109,7 +110,7 @@ async fn apply_tail(
 pub(super) async fn apply_tail_in(
     tx: &mut Transaction<'_>,
     tail: Vec<(StreamId, Vec<u8>)>,
-    max_body: usize,
+    (max_body, tally): (usize, &Tally),
     seen_max: &mut StreamId,
     report: &mut RebuildReport,
 ) -> Result<(), tokio_postgres::Error> {
@@ -118,7 +119,7 @@ pub(super) async fn apply_tail_in(
         let Ok(env) = decode_envelope(&bytes, max_body) else {
             continue;
         };
-        report.events_read += 1;
+        tally.count(id);
         report.tail_events += 1;
         match apply_event(tx, id, &env, Guard::Newer).await? {
             Disposition::Projected { rows, .. } | Disposition::Superseded { rows, .. } => {

@@ -164,11 +164,16 @@ async fn rebuild_locked(
         c.shadow,
         watermark,
         seen_max,
-        max_body,
+        (max_body, &tally),
         &mut report,
     )
     .await?;
+    let counted = |report: &mut RebuildReport| {
+        report.events_read = tally.read();
+        report.events_from_stream = tally.from_stream();
+    };
     if options.dry_run {
+        counted(&mut report);
         report.loss = loss::compare(&*c.admin, SHADOW_SCHEMA).await?;
         report.scopes = count_versions(c.admin, SHADOW_SCHEMA).await?;
         drop_shadow(c.admin).await?;
@@ -182,11 +187,13 @@ async fn rebuild_locked(
             watermark_ms: next_watermark,
             seen_max,
             max_body,
+            tally: &tally,
         },
         options.allow_loss,
         &mut report,
     )
     .await?;
+    counted(&mut report);
     report.swapped = true;
     report.scopes = count_versions(c.admin, PROJECTION_SCHEMA).await?;
     Ok(report)

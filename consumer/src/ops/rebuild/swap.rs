@@ -13,6 +13,7 @@ use super::catch_up::{apply_tail_in, read_tail};
 use super::loss;
 use super::preflight::{check_versions, SHADOW_SCHEMA};
 use super::report::{RebuildError, RebuildReport};
+use crate::ops::history::Tally;
 use crate::store::locks::PROJECTION_LOCK;
 use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 
@@ -21,11 +22,12 @@ const OLD_SCHEMA: &str = "sleeper_old";
 
 /// What the swap's last catch-up reads: archive rows from transactions
 /// started at or after `watermark_ms`, or newer than `seen_max`.
-pub(super) struct Tail {
+pub(super) struct Tail<'a> {
     pub watermark_ms: i64,
     pub seen_max: StreamId,
     /// `SLEEPER_MAX_BODY_BYTES`, for decoding.
     pub max_body: usize,
+    pub tally: &'a Tally,
 }
 
 /// The swap transaction (see the module doc), on the shadow session. Unless
@@ -40,7 +42,8 @@ pub(super) async fn swap(
         watermark_ms,
         seen_max,
         max_body,
-    }: Tail,
+        tally,
+    }: Tail<'_>,
     allow_loss: bool,
     report: &mut RebuildReport,
 ) -> Result<(), RebuildError> {
@@ -55,7 +58,7 @@ pub(super) async fn swap(
     // No batch is in flight now: the archive is complete up to this moment.
     let tail = read_tail(&tx, watermark_ms, seen_max).await?;
     let mut seen = seen_max;
-    apply_tail_in(&mut tx, tail, max_body, &mut seen, report).await?;
+    apply_tail_in(&mut tx, tail, (max_body, tally), &mut seen, report).await?;
     let loss = loss::compare(&tx, SHADOW_SCHEMA).await?;
     if !loss.is_empty() {
         if !allow_loss {
