@@ -23,9 +23,14 @@ pub fn is_missing_group(e: &RedisError) -> bool {
 
 /// Whether Redis refused a write for lack of memory (`maxmemory` with
 /// `noeviction`): XADD and group creation are refused, reads, XACK and XTRIM
-/// still work.
+/// still work. A MULTI holding a refused command is aborted as a whole
+/// (`EXECABORT`, the command's own `OOM` inside).
 pub fn is_oom(e: &RedisError) -> bool {
-    e.code() == Some("OOM")
+    match e.code() {
+        Some("OOM") => true,
+        Some("EXECABORT") => e.to_string().contains("OOM"),
+        _ => false,
+    }
 }
 
 /// Whether `group` exists on `stream` (a missing stream has no group).
