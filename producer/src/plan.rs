@@ -375,21 +375,12 @@ impl Planner<'_> {
             cadence.league,
         );
         self.push(Scope::Users(id.to_string()), l, PRIO_SLOW, cadence.users);
-        if live {
-            self.push(
-                Scope::Rosters(id.to_string()),
-                l,
-                PRIO_DISCOVERY,
-                cadence.live,
-            );
+        let (priority, interval) = if live {
+            (PRIO_DISCOVERY, cadence.live)
         } else {
-            self.push(
-                Scope::Rosters(id.to_string()),
-                l,
-                PRIO_NORMAL,
-                cadence.rosters,
-            );
-        }
+            (PRIO_NORMAL, cadence.rosters)
+        };
+        self.push(Scope::Rosters(id.to_string()), l, priority, interval);
         if let (true, Some(week)) = (current, known.state.week.filter(|w| *w >= 1)) {
             self.week(id, week, live);
         }
@@ -416,22 +407,17 @@ impl Planner<'_> {
 
     /// `/league/<id>/drafts`: live while the league is drafting.
     fn league_drafts(&mut self, id: &str, info: &LeagueInfo) {
-        let (l, cadence) = (Some(id), self.cadence);
-        if info.status.as_deref() == Some("drafting") {
-            self.push(
-                Scope::LeagueDrafts(id.to_string()),
-                l,
-                PRIO_DISCOVERY,
-                cadence.live,
-            );
+        let (priority, interval) = if info.status.as_deref() == Some("drafting") {
+            (PRIO_DISCOVERY, self.cadence.live)
         } else {
-            self.push(
-                Scope::LeagueDrafts(id.to_string()),
-                l,
-                PRIO_SLOW,
-                cadence.league_drafts,
-            );
-        }
+            (PRIO_SLOW, self.cadence.league_drafts)
+        };
+        self.push(
+            Scope::LeagueDrafts(id.to_string()),
+            Some(id),
+            priority,
+            interval,
+        );
     }
 
     /// The league lists of `season` of the first few members of league
@@ -473,11 +459,12 @@ impl Planner<'_> {
             league_id: id.to_string(),
             week,
         };
-        if live {
-            self.push(matchups, l, PRIO_LIVE, cadence.live);
+        let (priority, interval) = if live {
+            (PRIO_LIVE, cadence.live)
         } else {
-            self.push(matchups, l, PRIO_NORMAL, cadence.matchups);
-        }
+            (PRIO_NORMAL, cadence.matchups)
+        };
+        self.push(matchups, l, priority, interval);
         let corrections_until = self
             .known
             .week_seen
@@ -521,33 +508,17 @@ impl Planner<'_> {
     fn draft(&mut self, draft_id: &str, d: &DraftInfo) {
         let cadence = self.cadence;
         let l = Some(d.league_id.as_str());
-        if d.status.as_deref() == Some("drafting") {
-            self.push(
-                Scope::Draft(draft_id.to_string()),
-                l,
-                PRIO_DISCOVERY,
-                cadence.live,
-            );
-            self.push(
-                Scope::DraftPicks(draft_id.to_string()),
-                l,
-                PRIO_LIVE,
-                cadence.draft_live,
-            );
+        // (priority, interval) of the draft, and of its picks.
+        let (draft, picks) = if d.status.as_deref() == Some("drafting") {
+            (
+                (PRIO_DISCOVERY, cadence.live),
+                (PRIO_LIVE, cadence.draft_live),
+            )
         } else {
-            self.push(
-                Scope::Draft(draft_id.to_string()),
-                l,
-                PRIO_SLOW,
-                cadence.draft,
-            );
-            self.push(
-                Scope::DraftPicks(draft_id.to_string()),
-                l,
-                PRIO_SLOW,
-                cadence.draft,
-            );
-        }
+            ((PRIO_SLOW, cadence.draft), (PRIO_SLOW, cadence.draft))
+        };
+        self.push(Scope::Draft(draft_id.to_string()), l, draft.0, draft.1);
+        self.push(Scope::DraftPicks(draft_id.to_string()), l, picks.0, picks.1);
         self.push(
             Scope::DraftTradedPicks(draft_id.to_string()),
             l,
