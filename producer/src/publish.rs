@@ -12,7 +12,7 @@
 use redis::aio::ConnectionManager;
 use redis::Script;
 use sleeper_shared::stream::{StreamKeys, FIELD_ENVELOPE, FIELD_KIND, FIELD_SCOPE};
-use sleeper_shared::Envelope;
+use sleeper_shared::{Envelope, StreamId};
 
 const APPEND: &str = r#"
 -- KEYS: stream, appended tickets, hashes, etags, fetched_at
@@ -40,8 +40,9 @@ return {'appended', id}
 /// What the append script did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppendOutcome {
-    /// Appended under this stream id.
-    Appended(String),
+    /// Appended under this stream id (the one `XADD` assigned; `0-0` should
+    /// the script's reply ever lack a readable one).
+    Appended(StreamId),
     /// Same canonical content as the last appended snapshot of the scope.
     Unchanged,
     /// A newer fetch of the scope was already appended (or this one was, and the reply was lost).
@@ -106,7 +107,12 @@ impl Publisher {
             .invoke_async(&mut conn)
             .await?;
         Ok(match reply.first().map(String::as_str) {
-            Some("appended") => AppendOutcome::Appended(reply.get(1).cloned().unwrap_or_default()),
+            Some("appended") => AppendOutcome::Appended(
+                reply
+                    .get(1)
+                    .and_then(|id| id.parse().ok())
+                    .unwrap_or_default(),
+            ),
             Some("unchanged") => AppendOutcome::Unchanged,
             _ => AppendOutcome::Stale,
         })

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use sleeper_shared::redis_conn::describe;
-use sleeper_shared::{Envelope, Origin, Scope};
+use sleeper_shared::{Envelope, Origin, Scope, StreamId};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -19,8 +19,9 @@ use crate::publish::{AppendOutcome, Publisher};
 /// What happened to one scope.
 #[derive(Debug)]
 pub enum Synced {
-    /// Appended; carries the body so the plan can read scheduling fields.
-    Appended { id: String, body: Vec<u8> },
+    /// Appended under stream id `id`; carries the body so the plan can read
+    /// scheduling fields.
+    Appended { id: StreamId, body: Vec<u8> },
     /// Same content as the last appended snapshot (carries the body too).
     Unchanged { body: Option<Vec<u8>> },
     /// A newer fetch won the race.
