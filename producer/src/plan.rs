@@ -36,7 +36,9 @@ const SUCCESSOR_SEARCH_MEMBERS: usize = 3;
 /// A draft the plan follows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DraftInfo {
+    /// The league whose draft it is.
     pub league_id: String,
+    /// The draft's `status` (e.g. `drafting`, `complete`), once read.
     pub status: Option<String>,
 }
 
@@ -45,7 +47,9 @@ pub struct DraftInfo {
 pub struct Known {
     /// `SLEEPER_USERNAME`, whose leagues of the current season are followed.
     pub username: Option<String>,
+    /// That user's id, from `/user/<username>`.
     pub user_id: Option<String>,
+    /// The NFL calendar, from `/state/nfl`.
     pub state: NflState,
     /// (season, week, first seen ms): when the current week was first seen,
     /// which starts the previous week's stat-correction re-polls.
@@ -56,8 +60,9 @@ pub struct Known {
     pub successors: BTreeMap<String, String>,
     /// League → member user ids, owners first.
     pub members: BTreeMap<String, Vec<String>>,
+    /// Draft id → the draft, from league bodies and league draft lists.
     pub drafts: BTreeMap<String, DraftInfo>,
-    /// League → until when it is live because its scores were changing.
+    /// League → until when (ms) it is live because its scores were changing.
     pub live_until: BTreeMap<String, i64>,
     /// Current-week matchup scopes fetched at least once by this process, so
     /// the very first fetch (an append, having nothing before it) is not
@@ -68,18 +73,24 @@ pub struct Known {
 /// One scope the plan wants, with its cadence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
+    /// What to fetch.
     pub scope: Scope,
     /// The league, for draft scopes (their URL does not name it).
     pub league_id: Option<String>,
+    /// One of the `PRIO_*` constants: lower is served first.
     pub priority: u8,
+    /// Time from one request of the scope to the next (from the [`Cadence`]).
     pub interval: Duration,
 }
 
 /// A scope to fetch now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
+    /// What to fetch.
     pub scope: Scope,
+    /// The league, for draft scopes (their URL does not name it).
     pub league_id: Option<String>,
+    /// One of the `PRIO_*` constants: lower is served first.
     pub priority: u8,
 }
 

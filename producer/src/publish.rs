@@ -1,13 +1,14 @@
 //! Appending snapshots to the stream: fetch tickets, and the one Lua script
 //! that checks ticket and content hash and appends, atomically.
 //!
-//! DESIGN rule 2 (per-scope stream order is fetch order): each fetch takes a
-//! ticket from `HINCRBY <stream>:tickets <scope> 1` *before* its request; the
-//! script refuses a snapshot whose ticket is not above the last one appended
-//! or seen unchanged for that scope, so a slow, older fetch that lost the race
-//! never lands after a newer one — and a retried append of the same ticket
-//! (the reply was lost) never duplicates. Rule 5 (dedup): a snapshot whose
-//! canonical hash equals the last appended one is not appended.
+//! docs/design.md rule 2 (per-scope stream order is fetch order): each fetch
+//! takes a ticket from `HINCRBY <stream>:tickets <scope> 1` *before* its
+//! request; the script refuses a snapshot whose ticket is not above the last
+//! one appended or seen unchanged for that scope, so a slow, older fetch that
+//! lost the race never lands after a newer one — and a retried append of the
+//! same ticket (the reply was lost) never duplicates. docs/design.md rule 5
+//! (dedup): a snapshot whose canonical hash equals the last appended one is
+//! not appended.
 
 use redis::aio::ConnectionManager;
 use redis::Script;
@@ -58,6 +59,8 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// Append to `keys.stream()` over `conn`, keeping tickets, hashes, ETags
+    /// and fetch times in `keys`' hashes.
     pub fn new(conn: ConnectionManager, keys: StreamKeys) -> Self {
         // Fields must match the contract's plain fields.
         debug_assert_eq!(

@@ -2,7 +2,7 @@
 //!
 //! This is the unit every command is made of (`once`, `run`, `backfill`).
 //! The ticket is taken before the request so that fetch order, not finish
-//! order, decides what lands (DESIGN rule 2).
+//! order, decides what lands (docs/design.md rule 2).
 
 use std::time::Duration;
 
@@ -55,10 +55,15 @@ pub enum SyncError {
 /// The parts a sync needs.
 #[derive(Clone)]
 pub struct Syncer {
+    /// HTTP GETs against the Sleeper API, within the quota.
     pub fetcher: Fetcher,
+    /// Tickets and the append script.
     pub publisher: Publisher,
+    /// Stamps `fetched_at_ms` (the system's, or the simulator's).
     pub clock: Clock,
+    /// Outcome counters.
     pub metrics: ProducerMetrics,
+    /// `REDIS_URL`, to describe Redis errors (password masked).
     pub redis_url: String,
 }
 

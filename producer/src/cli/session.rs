@@ -14,6 +14,7 @@ use crate::config::ProducerConfig;
 pub(super) struct Session {
     /// The HTTP server, when `HTTP_ADDR` is set; held, never awaited.
     _server: Option<ServerHandle>,
+    /// Connected to Redis, with a fresh metrics registry.
     pub producer: Producer,
     /// Cancelled by SIGINT or SIGTERM.
     pub cancel: CancellationToken,
