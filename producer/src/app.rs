@@ -25,11 +25,17 @@ pub enum StartError {
 /// The assembled producer.
 #[derive(Clone)]
 pub struct Producer {
+    /// The settings it was built from (the environment's).
     pub config: ProducerConfig,
+    /// Fetches and appends one scope at a time; cheap to clone per task.
     pub syncer: Syncer,
+    /// The deployment-wide request budget (also inside `syncer`'s fetcher).
     pub quota: Quota,
+    /// The producer's metrics, registered in `registry`.
     pub metrics: ProducerMetrics,
+    /// What `/metrics` serves.
     pub registry: Registry,
+    /// The connection to `REDIS_URL`, shared by every part.
     pub redis: redis::aio::ConnectionManager,
 }
 

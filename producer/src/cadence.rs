@@ -27,16 +27,23 @@ use sleeper_shared::config::parse_duration;
 /// A weekly window of live games, in the cadence's time zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GameWindow {
+    /// The local weekday it starts on.
     pub day: Weekday,
     /// Minutes after local midnight; `end` may be 1440 (midnight).
     pub start_min: u32,
+    /// Minutes after local midnight, after `start_min`.
     pub end_min: u32,
 }
 
 /// Poll intervals per kind, and the live game windows.
 #[derive(Debug, Clone)]
+/// Every interval is the time from one request of a scope to the next; the
+/// defaults are in `Default`, a file's `[intervals]` override them by name.
 pub struct Cadence {
+    /// The time zone of `windows` (default America/New_York).
     pub tz: Tz,
+    /// When NFL games are usually live (default Thursday and Monday
+    /// 20:00–24:00, Sunday 13:00–24:00).
     pub windows: Vec<GameWindow>,
     /// Current-week matchups and rosters while games are live.
     pub live: Duration,
@@ -44,24 +51,37 @@ pub struct Cadence {
     pub live_linger: Duration,
     /// Picks of a draft in status `drafting`.
     pub draft_live: Duration,
+    /// `/state/nfl`.
     pub state: Duration,
+    /// Current-week matchups outside live games.
     pub matchups: Duration,
+    /// Rosters of a league that is not live.
     pub rosters: Duration,
+    /// The current week's transactions round.
     pub transactions: Duration,
     /// Re-polls of the previous week's matchups (stat corrections)…
     pub corrections: Duration,
     /// …for this long after the week rolled.
     pub corrections_for: Duration,
+    /// `/league/<id>`.
     pub league: Duration,
+    /// A league's members (`/league/<id>/users`).
     pub users: Duration,
+    /// A league's traded picks.
     pub traded_picks: Duration,
+    /// Winners' and losers' brackets.
     pub brackets: Duration,
+    /// A league's draft list, while the league is not drafting.
     pub league_drafts: Duration,
     /// A draft object, its traded picks, and the picks of a draft not running.
     pub draft: Duration,
+    /// `/players/nfl` (Sleeper asks for at most daily).
     pub players: Duration,
+    /// Trending adds and drops.
     pub trending: Duration,
+    /// `/user/<SLEEPER_USERNAME>`.
     pub user: Duration,
+    /// A user's league list of a season.
     pub user_leagues: Duration,
 }
 

@@ -12,19 +12,33 @@ pub const SLEEPER_HARD_LIMIT_PER_MINUTE: u32 = 1000;
 /// Everything the producer needs to run.
 #[derive(Debug, Clone)]
 pub struct ProducerConfig {
+    /// What both binaries read: Redis, the stream key, `HTTP_ADDR`, logging.
     pub common: CommonConfig,
+    /// `SLEEPER_API_BASE_URL` without a trailing `/` (default
+    /// `https://api.sleeper.app/v1`).
     pub api_base_url: String,
+    /// Numeric league ids from `SLEEPER_LEAGUE_IDS` then `PRIMARY_LEAGUE_ID`
+    /// (comma-separated), each once, in that order.
     pub league_ids: Vec<String>,
+    /// `SLEEPER_USERNAME`: a username or user id whose current leagues are followed.
     pub username: Option<String>,
-    /// Requests allowed per quota window, across every producer on this Redis.
+    /// Requests allowed per quota window, across every producer on this Redis
+    /// (`SLEEPER_RATE_LIMIT_PER_MINUTE`, default 300).
     pub rate_limit: u32,
+    /// The quota's sliding window (`SLEEPER_QUOTA_WINDOW`, default 60 s).
     pub quota_window: Duration,
+    /// Redis key of the quota (`SLEEPER_QUOTA_KEY`, default `<stream>:quota`).
     pub quota_key: String,
+    /// Requests in flight per process (`SLEEPER_MAX_IN_FLIGHT`, default 4).
     pub max_in_flight: usize,
+    /// One request's timeout (`SLEEPER_HTTP_TIMEOUT`, default 20 s).
     pub http_timeout: Duration,
+    /// Largest body accepted, in bytes (`SLEEPER_MAX_BODY_BYTES`, default 64 MiB).
     pub max_body_bytes: usize,
+    /// `SIM_CLOCK_URL`: follow a simulator's clock instead of the system's.
     pub sim_clock_url: Option<String>,
-    /// Optional TOML file of poll intervals and game windows.
+    /// Path of an optional TOML file of poll intervals and game windows
+    /// (`SLEEPER_POLL_CONFIG`).
     pub poll_config: Option<String>,
 }
 

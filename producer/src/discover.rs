@@ -15,7 +15,9 @@ use sleeper_shared::scope::is_valid_id;
 /// What `/state/nfl` says about the calendar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NflState {
+    /// `season`, e.g. 2025.
     pub season: Option<u16>,
+    /// `week` (the plan ignores 0).
     pub week: Option<u8>,
     /// `pre`, `regular`, `post` or `off`.
     pub season_type: Option<String>,
@@ -26,8 +28,11 @@ pub struct NflState {
 pub struct LeagueInfo {
     /// `pre_draft`, `drafting`, `in_season` or `complete`.
     pub status: Option<String>,
+    /// `season`, e.g. 2025.
     pub season: Option<u16>,
+    /// `previous_league_id`: the same league's previous season.
     pub previous_league_id: Option<String>,
+    /// `draft_id`: the league's current draft.
     pub draft_id: Option<String>,
     /// `settings.playoff_week_start` (0 or absent when the league has none).
     pub playoff_week_start: Option<u8>,
@@ -36,15 +41,20 @@ pub struct LeagueInfo {
 /// One league of a user's league list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedLeague {
+    /// `league_id`.
     pub league_id: String,
+    /// `previous_league_id`: the league it continues, if any.
     pub previous_league_id: Option<String>,
+    /// `season`, e.g. 2025.
     pub season: Option<u16>,
 }
 
 /// One draft of a league's draft list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedDraft {
+    /// `draft_id`.
     pub draft_id: String,
+    /// `status`, e.g. `pre_draft`, `drafting` or `complete`.
     pub status: Option<String>,
 }
 

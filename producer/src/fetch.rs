@@ -84,8 +84,11 @@ const REDIS_RETRY_CAP: Duration = Duration::from_secs(1);
 /// attempts in a row then has a probability of about 2·10⁻⁶.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
+    /// Retries after the first attempt (default 10: eleven attempts).
     pub attempts: usize,
+    /// The first backoff (default 250 ms), doubling with jitter…
     pub min_delay: Duration,
+    /// …up to this (default 30 s).
     pub max_delay: Duration,
     /// `Retry-After` values above this are clamped (a hostile upstream could say "1 year").
     pub max_retry_after: Duration,

@@ -20,11 +20,13 @@
 //! - `backfill`  — past seasons through `previous_league_id`
 //! - `metrics`   — the producer's Prometheus metrics
 //! - `app`       — wiring the parts together
+//! - `cli`       — the command line: each subcommand from configuration to exit code
 
 pub mod app;
 pub mod backfill;
 pub mod cadence;
 pub mod canonical;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod discover;

@@ -1,5 +1,6 @@
-//! The producer's metrics, as named in DESIGN.md, behind small named methods
-//! so that labels stay bounded (kind, endpoint template, status — never an id).
+//! The producer's metrics, as named in docs/design.md, behind small named
+//! methods so that labels stay bounded (kind, endpoint template, status —
+//! never an id).
 
 use prometheus::{
     GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
@@ -143,26 +144,33 @@ impl ProducerMetrics {
         self.ratelimit_wait.observe(seconds);
     }
 
+    /// A snapshot of `kind` was appended: `sleeper_events_published_total{kind}` + 1.
     pub fn published(&self, kind: Kind) {
         self.published.with_label_values(&[kind.as_str()]).inc();
     }
 
+    /// A fetch of `kind` found the content unchanged (a 304, or the same hash): `sleeper_snapshots_unchanged_total{kind}` + 1.
     pub fn unchanged(&self, kind: Kind) {
         self.unchanged.with_label_values(&[kind.as_str()]).inc();
     }
 
+    /// A fetch of `kind` lost the race to a newer one and was dropped: `sleeper_snapshots_stale_total{kind}` + 1.
     pub fn stale(&self, kind: Kind) {
         self.stale.with_label_values(&[kind.as_str()]).inc();
     }
 
+    /// Sleeper had nothing for a scope of `kind` (404 or `null`): `sleeper_api_not_found_total{kind}` + 1.
     pub fn not_found(&self, kind: Kind) {
         self.not_found.with_label_values(&[kind.as_str()]).inc();
     }
 
+    /// A body of `kind` was not valid JSON and was not published: `sleeper_api_invalid_body_total{kind}` + 1.
     pub fn invalid_body(&self, kind: Kind) {
         self.invalid_body.with_label_values(&[kind.as_str()]).inc();
     }
 
+    /// `n` scopes of `kind` were postponed for lack of quota:
+    /// `sleeper_plan_deferred_total{kind}` + `n`.
     pub fn deferred(&self, kind: Kind, n: u64) {
         self.deferred.with_label_values(&[kind.as_str()]).inc_by(n);
     }
@@ -181,6 +189,9 @@ impl ProducerMetrics {
             .set(seconds);
     }
 
+    /// `sleeper_quota_saturated`: 1 when the quota held work back (a slot
+    /// took over a second, or due scopes were deferred), 0 when a slot came
+    /// quickly.
     pub fn set_saturated(&self, saturated: bool) {
         self.quota_saturated.set(i64::from(saturated));
     }

@@ -25,8 +25,11 @@ const MAX_DISCOVERY_ROUNDS: usize = 8;
 /// The result of one pass.
 #[derive(Debug, Default)]
 pub struct PassReport {
+    /// Scopes whose snapshot was appended.
     pub appended: usize,
+    /// Scopes unchanged (304 or same hash), or beaten by a newer fetch.
     pub unchanged: usize,
+    /// Scopes Sleeper had nothing for (404 or `null`).
     pub not_found: usize,
     /// Scopes that failed, with the reason.
     pub failed: Vec<(String, String)>,

@@ -17,7 +17,7 @@ use sleeper_shared::scope::Trend;
 use sleeper_shared::{Kind, Scope};
 
 use crate::cadence::Cadence;
-use crate::discover::{self, LeagueInfo, NflState};
+use crate::discover::{self, LeagueInfo, ListedLeague, NflState};
 
 /// Live current-week matchups and the picks of a running draft.
 pub const PRIO_LIVE: u8 = 0;
@@ -36,7 +36,9 @@ const SUCCESSOR_SEARCH_MEMBERS: usize = 3;
 /// A draft the plan follows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DraftInfo {
+    /// The league whose draft it is.
     pub league_id: String,
+    /// The draft's `status` (e.g. `drafting`, `complete`), once read.
     pub status: Option<String>,
 }
 
@@ -45,7 +47,9 @@ pub struct DraftInfo {
 pub struct Known {
     /// `SLEEPER_USERNAME`, whose leagues of the current season are followed.
     pub username: Option<String>,
+    /// That user's id, from `/user/<username>`.
     pub user_id: Option<String>,
+    /// The NFL calendar, from `/state/nfl`.
     pub state: NflState,
     /// (season, week, first seen ms): when the current week was first seen,
     /// which starts the previous week's stat-correction re-polls.
@@ -56,8 +60,9 @@ pub struct Known {
     pub successors: BTreeMap<String, String>,
     /// League → member user ids, owners first.
     pub members: BTreeMap<String, Vec<String>>,
+    /// Draft id → the draft, from league bodies and league draft lists.
     pub drafts: BTreeMap<String, DraftInfo>,
-    /// League → until when it is live because its scores were changing.
+    /// League → until when (ms) it is live because its scores were changing.
     pub live_until: BTreeMap<String, i64>,
     /// Current-week matchup scopes fetched at least once by this process, so
     /// the very first fetch (an append, having nothing before it) is not
@@ -68,18 +73,24 @@ pub struct Known {
 /// One scope the plan wants, with its cadence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
+    /// What to fetch.
     pub scope: Scope,
     /// The league, for draft scopes (their URL does not name it).
     pub league_id: Option<String>,
+    /// One of the `PRIO_*` constants: lower is served first.
     pub priority: u8,
+    /// Time from one request of the scope to the next (from the [`Cadence`]).
     pub interval: Duration,
 }
 
 /// A scope to fetch now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
+    /// What to fetch.
     pub scope: Scope,
+    /// The league, for draft scopes (their URL does not name it).
     pub league_id: Option<String>,
+    /// One of the `PRIO_*` constants: lower is served first.
     pub priority: u8,
 }
 
@@ -107,80 +118,23 @@ impl Known {
         cadence: &Cadence,
     ) {
         match scope {
-            Scope::State => {
-                let Some(s) = discover::state(body) else {
-                    return;
-                };
-                self.state.season = s.season.or(self.state.season);
-                self.state.week = s.week.or(self.state.week);
-                self.state.season_type = s.season_type.or(self.state.season_type.take());
-                if let (Some(season), Some(week)) = (self.state.season, self.state.week) {
-                    if !matches!(self.week_seen, Some((s, w, _)) if s == season && w == week) {
-                        self.week_seen = Some((season, week, now_ms));
-                    }
-                }
-            }
+            Scope::State => self.observe_state(body, now_ms),
             Scope::User(name) if self.username.as_deref() == Some(name.as_str()) => {
                 if let Some(id) = discover::user_id(body) {
                     self.user_id = Some(id);
                 }
             }
             Scope::UserLeagues { user_id, season } => {
-                let own = self.user_id.as_deref() == Some(user_id.as_str())
-                    && Some(*season) == self.state.season;
-                for l in discover::user_leagues(body) {
-                    if own {
-                        self.leagues.entry(l.league_id.clone()).or_default();
-                    }
-                    // Follow a league into its next season.
-                    if let Some(prev) = &l.previous_league_id {
-                        if prev != &l.league_id
-                            && self.leagues.contains_key(prev)
-                            && !self.successors.contains_key(prev)
-                        {
-                            tracing::info!(old = %prev, new = %l.league_id, "following league into its next season");
-                            self.successors.insert(prev.clone(), l.league_id.clone());
-                            self.leagues.entry(l.league_id.clone()).or_default();
-                        }
-                    }
-                }
+                self.observe_user_leagues(user_id, *season, body)
             }
-            Scope::League(id) => {
-                let (Some(info), Some(slot)) = (discover::league(body), self.leagues.get_mut(id))
-                else {
-                    return;
-                };
-                slot.status = info.status.or(slot.status.take());
-                slot.season = info.season.or(slot.season);
-                slot.previous_league_id =
-                    info.previous_league_id.or(slot.previous_league_id.take());
-                slot.playoff_week_start = info.playoff_week_start.or(slot.playoff_week_start);
-                if let Some(d) = info.draft_id {
-                    slot.draft_id = Some(d.clone());
-                    self.drafts.entry(d).or_insert_with(|| DraftInfo {
-                        league_id: id.clone(),
-                        status: None,
-                    });
-                }
-            }
+            Scope::League(id) => self.observe_league(id, body),
             Scope::Users(id) => {
                 let members = discover::league_members(body);
                 if !members.is_empty() && self.leagues.contains_key(id) {
                     self.members.insert(id.clone(), members);
                 }
             }
-            Scope::LeagueDrafts(id) => {
-                if !self.leagues.contains_key(id) {
-                    return;
-                }
-                for d in discover::league_drafts(body) {
-                    let entry = self.drafts.entry(d.draft_id).or_insert_with(|| DraftInfo {
-                        league_id: id.clone(),
-                        status: None,
-                    });
-                    entry.status = d.status.or(entry.status.take());
-                }
-            }
+            Scope::LeagueDrafts(id) => self.observe_league_drafts(id, body),
             Scope::Draft(id) => {
                 if let (Some(status), Some(d)) =
                     (discover::draft_status(body), self.drafts.get_mut(id))
@@ -189,16 +143,113 @@ impl Known {
                 }
             }
             Scope::Matchups { league_id, week } => {
-                if Some(*week) != self.state.week {
-                    return;
-                }
-                let first = self.seen_matchups.insert(scope.to_string());
-                if appended && !first {
-                    let until = now_ms + cadence.live_linger.as_millis() as i64;
-                    self.live_until.insert(league_id.clone(), until);
-                }
+                self.observe_matchups(scope, league_id, *week, appended, now_ms, cadence)
             }
             _ => {}
+        }
+    }
+
+    /// `/state/nfl`: the season, week and season type, and when the current
+    /// week was first seen (`now_ms`).
+    fn observe_state(&mut self, body: &[u8], now_ms: i64) {
+        let Some(s) = discover::state(body) else {
+            return;
+        };
+        self.state.season = s.season.or(self.state.season);
+        self.state.week = s.week.or(self.state.week);
+        self.state.season_type = s.season_type.or(self.state.season_type.take());
+        if let (Some(season), Some(week)) = (self.state.season, self.state.week) {
+            if !matches!(self.week_seen, Some((s, w, _)) if s == season && w == week) {
+                self.week_seen = Some((season, week, now_ms));
+            }
+        }
+    }
+
+    /// A user's leagues of `season`: the followed user's own leagues of the
+    /// current season are followed; any listed league continuing a followed
+    /// one is adopted as its successor.
+    fn observe_user_leagues(&mut self, user_id: &str, season: u16, body: &[u8]) {
+        let own = self.user_id.as_deref() == Some(user_id) && Some(season) == self.state.season;
+        for l in discover::user_leagues(body) {
+            if own {
+                self.leagues.entry(l.league_id.clone()).or_default();
+            }
+            self.adopt_successor(&l);
+        }
+    }
+
+    /// Follow a league into its next season: `listed` continues a followed
+    /// league that has no successor yet.
+    fn adopt_successor(&mut self, listed: &ListedLeague) {
+        let Some(prev) = &listed.previous_league_id else {
+            return;
+        };
+        if prev != &listed.league_id
+            && self.leagues.contains_key(prev)
+            && !self.successors.contains_key(prev)
+        {
+            tracing::info!(old = %prev, new = %listed.league_id, "following league into its next season");
+            self.successors
+                .insert(prev.clone(), listed.league_id.clone());
+            self.leagues.entry(listed.league_id.clone()).or_default();
+        }
+    }
+
+    /// `/league/<id>` of a followed league: its status, season, predecessor,
+    /// playoff start and draft.
+    fn observe_league(&mut self, id: &str, body: &[u8]) {
+        let (Some(info), Some(slot)) = (discover::league(body), self.leagues.get_mut(id)) else {
+            return;
+        };
+        slot.status = info.status.or(slot.status.take());
+        slot.season = info.season.or(slot.season);
+        slot.previous_league_id = info.previous_league_id.or(slot.previous_league_id.take());
+        slot.playoff_week_start = info.playoff_week_start.or(slot.playoff_week_start);
+        if let Some(d) = info.draft_id {
+            slot.draft_id = Some(d.clone());
+            self.draft_of(d, id);
+        }
+    }
+
+    /// `/league/<id>/drafts` of a followed league: each draft and its status.
+    fn observe_league_drafts(&mut self, id: &str, body: &[u8]) {
+        if !self.leagues.contains_key(id) {
+            return;
+        }
+        for d in discover::league_drafts(body) {
+            let entry = self.draft_of(d.draft_id, id);
+            entry.status = d.status.or(entry.status.take());
+        }
+    }
+
+    /// The draft `draft_id`, followed from now on as a draft of `league_id`
+    /// if it was not known.
+    fn draft_of(&mut self, draft_id: String, league_id: &str) -> &mut DraftInfo {
+        self.drafts.entry(draft_id).or_insert_with(|| DraftInfo {
+            league_id: league_id.to_string(),
+            status: None,
+        })
+    }
+
+    /// A current-week matchups body: a change (`appended`) after this
+    /// process's first fetch of `scope` means scores are moving, so the
+    /// league stays live for `cadence.live_linger` from `now_ms`.
+    fn observe_matchups(
+        &mut self,
+        scope: &Scope,
+        league_id: &str,
+        week: u8,
+        appended: bool,
+        now_ms: i64,
+        cadence: &Cadence,
+    ) {
+        if Some(week) != self.state.week {
+            return;
+        }
+        let first = self.seen_matchups.insert(scope.to_string());
+        if appended && !first {
+            let until = now_ms + cadence.live_linger.as_millis() as i64;
+            self.live_until.insert(league_id.to_string(), until);
         }
     }
 
@@ -220,200 +271,280 @@ impl Known {
 
 /// Every scope the plan knows of, with its priority and interval at `now_ms`.
 pub fn planned(now_ms: i64, known: &Known, cadence: &Cadence) -> Vec<Planned> {
-    let mut out = Vec::new();
-    let mut push = |scope: Scope, league_id: Option<&str>, priority: u8, interval: Duration| {
-        out.push(Planned {
+    let mut planner = Planner {
+        now_ms,
+        known,
+        cadence,
+        out: Vec::new(),
+    };
+    planner.global();
+    planner.leagues();
+    planner.drafts();
+    planner.finish()
+}
+
+/// Builds [`planned`]'s list, in push order: what comes first wins when a
+/// scope is reached twice, and orders scopes of equal priority and staleness
+/// in [`due`].
+struct Planner<'a> {
+    /// The time planned for (ms since the epoch, the clock's).
+    now_ms: i64,
+    known: &'a Known,
+    cadence: &'a Cadence,
+    out: Vec<Planned>,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, scope: Scope, league_id: Option<&str>, priority: u8, interval: Duration) {
+        self.out.push(Planned {
             scope,
             league_id: league_id.map(str::to_string),
             priority,
             interval,
         });
-    };
-    push(Scope::State, None, PRIO_DISCOVERY, cadence.state);
-    push(Scope::Players, None, PRIO_PLAYERS, cadence.players);
-    push(
-        Scope::Trending(Trend::Add),
-        None,
-        PRIO_SLOW,
-        cadence.trending,
-    );
-    push(
-        Scope::Trending(Trend::Drop),
-        None,
-        PRIO_SLOW,
-        cadence.trending,
-    );
-    if let Some(name) = &known.username {
-        push(
-            Scope::User(name.clone()),
-            None,
-            PRIO_DISCOVERY,
-            cadence.user,
-        );
     }
-    let season = known.state.season;
-    if let (Some(user_id), Some(season)) = (&known.user_id, season) {
-        push(
+
+    /// The scopes of no league: state, players, trending, and the followed
+    /// user with their league list of the current season.
+    fn global(&mut self) {
+        let (known, cadence) = (self.known, self.cadence);
+        self.push(Scope::State, None, PRIO_DISCOVERY, cadence.state);
+        self.push(Scope::Players, None, PRIO_PLAYERS, cadence.players);
+        self.push(
+            Scope::Trending(Trend::Add),
+            None,
+            PRIO_SLOW,
+            cadence.trending,
+        );
+        self.push(
+            Scope::Trending(Trend::Drop),
+            None,
+            PRIO_SLOW,
+            cadence.trending,
+        );
+        if let Some(name) = &known.username {
+            self.push(
+                Scope::User(name.clone()),
+                None,
+                PRIO_DISCOVERY,
+                cadence.user,
+            );
+        }
+        if let (Some(user_id), Some(season)) = (&known.user_id, known.state.season) {
+            self.user_leagues(user_id, season);
+        }
+    }
+
+    /// `/user/<user_id>/leagues/nfl/<season>`, at discovery priority.
+    fn user_leagues(&mut self, user_id: &str, season: u16) {
+        self.push(
             Scope::UserLeagues {
-                user_id: user_id.clone(),
+                user_id: user_id.to_string(),
                 season,
             },
             None,
             PRIO_DISCOVERY,
-            cadence.user_leagues,
+            self.cadence.user_leagues,
         );
     }
-    let window = cadence.in_game_window(now_ms);
-    let week = known.state.week.filter(|w| *w >= 1);
-    let mut searched: BTreeSet<(String, u16)> = BTreeSet::new();
-    for (id, info) in known.active_leagues() {
-        let l = Some(id.as_str());
+
+    /// Every active league's scopes, league by league.
+    fn leagues(&mut self) {
+        let known = self.known;
+        let window = self.cadence.in_game_window(self.now_ms);
+        // (member, season) lists already planned by a successor search.
+        let mut searched: BTreeSet<(String, u16)> = BTreeSet::new();
+        for (id, info) in known.active_leagues() {
+            self.league(id, info, window, &mut searched);
+        }
+    }
+
+    /// One league's scopes. `window`: a game window is open now.
+    fn league(
+        &mut self,
+        id: &str,
+        info: &LeagueInfo,
+        window: bool,
+        searched: &mut BTreeSet<(String, u16)>,
+    ) {
+        let (known, cadence) = (self.known, self.cadence);
+        let season = known.state.season;
+        let l = Some(id);
         let done = info.status.as_deref() == Some("complete");
         // A league of an older season than the NFL's: look for its successor
         // in its members' league lists of the new season.
         let behind = matches!((info.season, season), (Some(a), Some(b)) if a < b);
         if let (true, Some(season)) = (behind, season) {
-            for member in known
-                .members
-                .get(id)
-                .into_iter()
-                .flatten()
-                .take(SUCCESSOR_SEARCH_MEMBERS)
-            {
-                if searched.insert((member.clone(), season)) {
-                    push(
-                        Scope::UserLeagues {
-                            user_id: member.clone(),
-                            season,
-                        },
-                        None,
-                        PRIO_DISCOVERY,
-                        cadence.user_leagues,
-                    );
-                }
-            }
+            self.successor_search(id, season, searched);
         }
         let current = !behind && !done;
-        let live = current
-            && ((window
-                && known.games_season()
-                && !matches!(info.status.as_deref(), Some("pre_draft") | Some("drafting")))
-                || known.live_until.get(id).is_some_and(|t| *t > now_ms));
-        push(Scope::League(id.clone()), l, PRIO_DISCOVERY, cadence.league);
-        push(Scope::Users(id.clone()), l, PRIO_SLOW, cadence.users);
-        if live {
-            push(Scope::Rosters(id.clone()), l, PRIO_DISCOVERY, cadence.live);
+        let live = current && self.is_live(id, info, window);
+        self.push(
+            Scope::League(id.to_string()),
+            l,
+            PRIO_DISCOVERY,
+            cadence.league,
+        );
+        self.push(Scope::Users(id.to_string()), l, PRIO_SLOW, cadence.users);
+        let (priority, interval) = if live {
+            (PRIO_DISCOVERY, cadence.live)
         } else {
-            push(Scope::Rosters(id.clone()), l, PRIO_NORMAL, cadence.rosters);
+            (PRIO_NORMAL, cadence.rosters)
+        };
+        self.push(Scope::Rosters(id.to_string()), l, priority, interval);
+        if let (true, Some(week)) = (current, known.state.week.filter(|w| *w >= 1)) {
+            self.week(id, week, live);
         }
-        if let (true, Some(week)) = (current, week) {
-            let matchups = Scope::Matchups {
-                league_id: id.clone(),
-                week,
-            };
-            if live {
-                push(matchups, l, PRIO_LIVE, cadence.live);
-            } else {
-                push(matchups, l, PRIO_NORMAL, cadence.matchups);
-            }
-            let corrections_until = known
-                .week_seen
-                .map(|(_, _, since)| since + cadence.corrections_for.as_millis() as i64);
-            if week >= 2 && corrections_until.is_some_and(|t| now_ms < t) {
-                push(
-                    Scope::Matchups {
-                        league_id: id.clone(),
-                        week: week - 1,
-                    },
-                    l,
-                    PRIO_NORMAL,
-                    cadence.corrections,
-                );
-            }
-            push(
-                Scope::Transactions {
-                    league_id: id.clone(),
-                    round: week,
-                },
-                l,
-                PRIO_NORMAL,
-                cadence.transactions,
-            );
-        }
-        push(
-            Scope::TradedPicks(id.clone()),
+        self.push(
+            Scope::TradedPicks(id.to_string()),
             l,
             PRIO_SLOW,
             cadence.traded_picks,
         );
-        push(
-            Scope::WinnersBracket(id.clone()),
+        self.push(
+            Scope::WinnersBracket(id.to_string()),
             l,
             PRIO_SLOW,
             cadence.brackets,
         );
-        push(
-            Scope::LosersBracket(id.clone()),
+        self.push(
+            Scope::LosersBracket(id.to_string()),
             l,
             PRIO_SLOW,
             cadence.brackets,
         );
-        if info.status.as_deref() == Some("drafting") {
-            push(
-                Scope::LeagueDrafts(id.clone()),
-                l,
-                PRIO_DISCOVERY,
-                cadence.live,
-            );
+        self.league_drafts(id, info);
+    }
+
+    /// `/league/<id>/drafts`: live while the league is drafting.
+    fn league_drafts(&mut self, id: &str, info: &LeagueInfo) {
+        let (priority, interval) = if info.status.as_deref() == Some("drafting") {
+            (PRIO_DISCOVERY, self.cadence.live)
         } else {
-            push(
-                Scope::LeagueDrafts(id.clone()),
-                l,
-                PRIO_SLOW,
-                cadence.league_drafts,
-            );
+            (PRIO_SLOW, self.cadence.league_drafts)
+        };
+        self.push(
+            Scope::LeagueDrafts(id.to_string()),
+            Some(id),
+            priority,
+            interval,
+        );
+    }
+
+    /// The league lists of `season` of the first few members of league
+    /// `id`, each (member, season) once across leagues.
+    fn successor_search(&mut self, id: &str, season: u16, searched: &mut BTreeSet<(String, u16)>) {
+        let known = self.known;
+        for member in known
+            .members
+            .get(id)
+            .into_iter()
+            .flatten()
+            .take(SUCCESSOR_SEARCH_MEMBERS)
+        {
+            if searched.insert((member.clone(), season)) {
+                self.user_leagues(member, season);
+            }
         }
     }
-    for (draft_id, d) in &known.drafts {
-        if !known.leagues.contains_key(&d.league_id) || known.successors.contains_key(&d.league_id)
-        {
-            continue;
-        }
-        let l = Some(d.league_id.as_str());
-        if d.status.as_deref() == Some("drafting") {
-            push(
-                Scope::Draft(draft_id.clone()),
-                l,
-                PRIO_DISCOVERY,
-                cadence.live,
-            );
-            push(
-                Scope::DraftPicks(draft_id.clone()),
-                l,
-                PRIO_LIVE,
-                cadence.draft_live,
-            );
+
+    /// Whether a current league is live: in a game window of a games season
+    /// and past its draft, or its scores were changing recently.
+    fn is_live(&self, id: &str, info: &LeagueInfo, window: bool) -> bool {
+        let before_games = matches!(info.status.as_deref(), Some("pre_draft") | Some("drafting"));
+        (window && self.known.games_season() && !before_games)
+            || self
+                .known
+                .live_until
+                .get(id)
+                .is_some_and(|t| *t > self.now_ms)
+    }
+
+    /// A current league's weekly scopes: this week's matchups and
+    /// transactions, and last week's matchups while stat corrections may
+    /// land (`cadence.corrections_for` after the week was first seen).
+    fn week(&mut self, id: &str, week: u8, live: bool) {
+        let cadence = self.cadence;
+        let l = Some(id);
+        let matchups = Scope::Matchups {
+            league_id: id.to_string(),
+            week,
+        };
+        let (priority, interval) = if live {
+            (PRIO_LIVE, cadence.live)
         } else {
-            push(Scope::Draft(draft_id.clone()), l, PRIO_SLOW, cadence.draft);
-            push(
-                Scope::DraftPicks(draft_id.clone()),
+            (PRIO_NORMAL, cadence.matchups)
+        };
+        self.push(matchups, l, priority, interval);
+        let corrections_until = self
+            .known
+            .week_seen
+            .map(|(_, _, since)| since + cadence.corrections_for.as_millis() as i64);
+        if week >= 2 && corrections_until.is_some_and(|t| self.now_ms < t) {
+            self.push(
+                Scope::Matchups {
+                    league_id: id.to_string(),
+                    week: week - 1,
+                },
                 l,
-                PRIO_SLOW,
-                cadence.draft,
+                PRIO_NORMAL,
+                cadence.corrections,
             );
         }
-        push(
-            Scope::DraftTradedPicks(draft_id.clone()),
+        self.push(
+            Scope::Transactions {
+                league_id: id.to_string(),
+                round: week,
+            },
+            l,
+            PRIO_NORMAL,
+            cadence.transactions,
+        );
+    }
+
+    /// The drafts of followed leagues not continued by a newer season.
+    fn drafts(&mut self) {
+        let known = self.known;
+        for (draft_id, d) in &known.drafts {
+            if !known.leagues.contains_key(&d.league_id)
+                || known.successors.contains_key(&d.league_id)
+            {
+                continue;
+            }
+            self.draft(draft_id, d);
+        }
+    }
+
+    /// One draft's scopes: live while it is drafting, slow otherwise.
+    fn draft(&mut self, draft_id: &str, d: &DraftInfo) {
+        let cadence = self.cadence;
+        let l = Some(d.league_id.as_str());
+        // (priority, interval) of the draft, and of its picks.
+        let (draft, picks) = if d.status.as_deref() == Some("drafting") {
+            (
+                (PRIO_DISCOVERY, cadence.live),
+                (PRIO_LIVE, cadence.draft_live),
+            )
+        } else {
+            ((PRIO_SLOW, cadence.draft), (PRIO_SLOW, cadence.draft))
+        };
+        self.push(Scope::Draft(draft_id.to_string()), l, draft.0, draft.1);
+        self.push(Scope::DraftPicks(draft_id.to_string()), l, picks.0, picks.1);
+        self.push(
+            Scope::DraftTradedPicks(draft_id.to_string()),
             l,
             PRIO_SLOW,
             cadence.draft,
         );
     }
-    // A scope reached two ways (the user's own league list is also a
-    // member's) is planned once, as first pushed.
-    let mut seen = HashSet::new();
-    out.retain(|p| seen.insert(p.scope.clone()));
-    out
+
+    /// The list, each scope once: a scope reached two ways (the user's own
+    /// league list is also a member's) is planned once, as first pushed.
+    fn finish(mut self) -> Vec<Planned> {
+        let mut seen = HashSet::new();
+        self.out.retain(|p| seen.insert(p.scope.clone()));
+        self.out
+    }
 }
 
 /// The scopes due at `now_ms`, given the last fetch time (ms) of each scope,

@@ -1,18 +1,19 @@
 //! Appending snapshots to the stream: fetch tickets, and the one Lua script
 //! that checks ticket and content hash and appends, atomically.
 //!
-//! DESIGN rule 2 (per-scope stream order is fetch order): each fetch takes a
-//! ticket from `HINCRBY <stream>:tickets <scope> 1` *before* its request; the
-//! script refuses a snapshot whose ticket is not above the last one appended
-//! or seen unchanged for that scope, so a slow, older fetch that lost the race
-//! never lands after a newer one — and a retried append of the same ticket
-//! (the reply was lost) never duplicates. Rule 5 (dedup): a snapshot whose
-//! canonical hash equals the last appended one is not appended.
+//! docs/design.md rule 2 (per-scope stream order is fetch order): each fetch
+//! takes a ticket from `HINCRBY <stream>:tickets <scope> 1` *before* its
+//! request; the script refuses a snapshot whose ticket is not above the last
+//! one appended or seen unchanged for that scope, so a slow, older fetch that
+//! lost the race never lands after a newer one — and a retried append of the
+//! same ticket (the reply was lost) never duplicates. docs/design.md rule 5
+//! (dedup): a snapshot whose canonical hash equals the last appended one is
+//! not appended.
 
 use redis::aio::ConnectionManager;
 use redis::Script;
 use sleeper_shared::stream::{StreamKeys, FIELD_ENVELOPE, FIELD_KIND, FIELD_SCOPE};
-use sleeper_shared::Envelope;
+use sleeper_shared::{Envelope, StreamId};
 
 const APPEND: &str = r#"
 -- KEYS: stream, appended tickets, hashes, etags, fetched_at
@@ -40,8 +41,9 @@ return {'appended', id}
 /// What the append script did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppendOutcome {
-    /// Appended under this stream id.
-    Appended(String),
+    /// Appended under this stream id (the one `XADD` assigned; `0-0` should
+    /// the script's reply ever lack a readable one).
+    Appended(StreamId),
     /// Same canonical content as the last appended snapshot of the scope.
     Unchanged,
     /// A newer fetch of the scope was already appended (or this one was, and the reply was lost).
@@ -57,6 +59,8 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// Append to `keys.stream()` over `conn`, keeping tickets, hashes, ETags
+    /// and fetch times in `keys`' hashes.
     pub fn new(conn: ConnectionManager, keys: StreamKeys) -> Self {
         // Fields must match the contract's plain fields.
         debug_assert_eq!(
@@ -106,7 +110,12 @@ impl Publisher {
             .invoke_async(&mut conn)
             .await?;
         Ok(match reply.first().map(String::as_str) {
-            Some("appended") => AppendOutcome::Appended(reply.get(1).cloned().unwrap_or_default()),
+            Some("appended") => AppendOutcome::Appended(
+                reply
+                    .get(1)
+                    .and_then(|id| id.parse().ok())
+                    .unwrap_or_default(),
+            ),
             Some("unchanged") => AppendOutcome::Unchanged,
             _ => AppendOutcome::Stale,
         })

@@ -2,13 +2,13 @@
 //!
 //! This is the unit every command is made of (`once`, `run`, `backfill`).
 //! The ticket is taken before the request so that fetch order, not finish
-//! order, decides what lands (DESIGN rule 2).
+//! order, decides what lands (docs/design.md rule 2).
 
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use sleeper_shared::redis_conn::describe;
-use sleeper_shared::{Envelope, Origin, Scope};
+use sleeper_shared::{Envelope, Origin, Scope, StreamId};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -19,8 +19,9 @@ use crate::publish::{AppendOutcome, Publisher};
 /// What happened to one scope.
 #[derive(Debug)]
 pub enum Synced {
-    /// Appended; carries the body so the plan can read scheduling fields.
-    Appended { id: String, body: Vec<u8> },
+    /// Appended under stream id `id`; carries the body so the plan can read
+    /// scheduling fields.
+    Appended { id: StreamId, body: Vec<u8> },
     /// Same content as the last appended snapshot (carries the body too).
     Unchanged { body: Option<Vec<u8>> },
     /// A newer fetch won the race.
@@ -54,10 +55,15 @@ pub enum SyncError {
 /// The parts a sync needs.
 #[derive(Clone)]
 pub struct Syncer {
+    /// HTTP GETs against the Sleeper API, within the quota.
     pub fetcher: Fetcher,
+    /// Tickets and the append script.
     pub publisher: Publisher,
+    /// Stamps `fetched_at_ms` (the system's, or the simulator's).
     pub clock: Clock,
+    /// Outcome counters.
     pub metrics: ProducerMetrics,
+    /// `REDIS_URL`, to describe Redis errors (password masked).
     pub redis_url: String,
 }
 
