@@ -75,20 +75,6 @@ pub async fn sync_all(
         .await
 }
 
-/// Fetch `scopes` and count the outcomes.
-pub async fn run_pass(
-    producer: &Producer,
-    scopes: Vec<(Scope, Option<String>)>,
-    origin: Origin,
-    cancel: &CancellationToken,
-) -> PassReport {
-    let mut report = PassReport::default();
-    for (scope, r) in sync_all(producer, scopes, origin, cancel).await {
-        report.add(&scope, &r);
-    }
-    report
-}
-
 /// One pass over everything the plan knows: discovery rounds, then the rest.
 pub async fn once(
     producer: &Producer,

@@ -11,7 +11,11 @@
 //!
 //! Redis away: nothing is dispatched (no quota slot can be granted anyway),
 //! the loop keeps ticking and tries again every tick, so publishing resumes
-//! within a couple of seconds of Redis returning. SIGTERM: dispatching
+//! within a couple of seconds of Redis returning. Redis refusing writes
+//! (maxmemory reached) is treated alike: one line when it starts, one when
+//! it clears, `sleeper_redis_writes_refused` in between, and nothing
+//! dispatched — no API request spent on a snapshot that could not be
+//! appended — until `INFO memory` shows room again. SIGTERM: dispatching
 //! stops, in-flight syncs get a grace period to finish, then are cancelled.
 
 use std::collections::{HashMap, HashSet};
@@ -89,6 +93,8 @@ struct Runner<'a> {
     work_cancel: CancellationToken,
     started_ms: i64,
     redis_down: bool,
+    /// Redis refused a write for lack of memory, and has not shown room since.
+    redis_full: bool,
 }
 
 /// Poll until `cancel` fires, then drain and return.
@@ -125,6 +131,7 @@ pub async fn run(producer: &Producer, cadence: &Cadence, cancel: &CancellationTo
         work_cancel: CancellationToken::new(),
         started_ms,
         redis_down: false,
+        redis_full: false,
     };
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -181,6 +188,9 @@ impl Runner<'_> {
                 return;
             }
         };
+        if self.redis_full && !self.redis_has_room().await {
+            return;
+        }
         let real_now = Instant::now();
         self.backoff.retain(|_, until| *until > real_now);
         let due: Vec<_> = plan::due(now, &self.known, &self.last, self.cadence)
@@ -234,7 +244,20 @@ impl Runner<'_> {
         // The cadence runs from request to request, not from completion.
         let dispatched = self.in_flight.remove(&name).unwrap_or(now);
         match result {
+            Err(SyncError::RedisFull(why)) => {
+                if !self.redis_full {
+                    tracing::warn!(error = %why, "redis refuses writes (maxmemory reached); nothing is fetched until it has room");
+                    self.redis_full = true;
+                    self.producer.metrics.lag.writes_refused(true);
+                }
+                self.backoff.insert(name, Instant::now() + RETRY_REDIS);
+            }
             Ok(synced) => {
+                if self.redis_full {
+                    tracing::info!("redis takes writes again; polling resumes");
+                    self.redis_full = false;
+                    self.producer.metrics.lag.writes_refused(false);
+                }
                 if let Some(body) = synced.body() {
                     let appended = matches!(synced, Synced::Appended { .. });
                     self.known
@@ -252,6 +275,16 @@ impl Runner<'_> {
                 }
                 self.backoff.insert(name, Instant::now() + wait);
             }
+        }
+    }
+
+    /// Whether a Redis that refused writes shows room again (`INFO memory`,
+    /// a read it answers when full): used memory under `maxmemory`.
+    async fn redis_has_room(&self) -> bool {
+        let mut conn = self.producer.redis.clone();
+        match timeout(REDIS_CALL, sleeper_shared::lag::memory(&mut conn)).await {
+            Ok(Ok((used, max))) => max == 0 || used < max,
+            _ => false,
         }
     }
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use sleeper_shared::redis_conn::describe;
+use sleeper_shared::redis_conn::{describe, is_oom};
 use sleeper_shared::{Envelope, Origin, Scope, StreamId};
 use tokio_util::sync::CancellationToken;
 
@@ -48,6 +48,9 @@ pub enum SyncError {
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Redis(String),
+    /// Redis refuses writes (maxmemory reached): nothing can be appended.
+    #[error("redis refuses writes: {0}")]
+    RedisFull(String),
     #[error("encoding the envelope failed: {0}")]
     Encode(String),
 }
@@ -83,7 +86,7 @@ impl Syncer {
             .publisher
             .ticket(&name)
             .await
-            .map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))?;
+            .map_err(|e| self.redis_error(&e))?;
         // Bodies the plan learns from are fetched unconditionally: a 304 carries
         // no body, and a restarted producer must re-learn leagues and drafts.
         let etag = if crate::plan::is_discovery(kind) {
@@ -180,7 +183,7 @@ impl Syncer {
                     || e.is_connection_refusal())
         })
         .await;
-        result.map_err(|e| SyncError::Redis(describe(&self.redis_url, &e)))
+        result.map_err(|e| self.redis_error(&e))
     }
 
     async fn confirm_own_append(&self, env: &Envelope) -> redis::RedisResult<AppendOutcome> {
@@ -198,6 +201,15 @@ impl Syncer {
         } else {
             AppendOutcome::Stale
         })
+    }
+
+    /// A Redis failure, told apart: refusing writes (OOM) or unreachable.
+    fn redis_error(&self, e: &redis::RedisError) -> SyncError {
+        let text = describe(&self.redis_url, e);
+        match is_oom(e) {
+            true => SyncError::RedisFull(text),
+            false => SyncError::Redis(text),
+        }
     }
 
     fn success(&self, kind: sleeper_shared::Kind, now_ms: i64) {

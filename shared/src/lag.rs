@@ -132,8 +132,9 @@ pub async fn read(
     Ok(out)
 }
 
-/// `used_memory` and `maxmemory` from `INFO memory`.
-async fn memory(conn: &mut ConnectionManager) -> redis::RedisResult<(u64, u64)> {
+/// `used_memory` and `maxmemory` (0 = no limit) from `INFO memory`, in
+/// bytes. A read: answered by a Redis that refuses writes.
+pub async fn memory(conn: &mut ConnectionManager) -> redis::RedisResult<(u64, u64)> {
     let info: String = redis::cmd("INFO").arg("memory").query_async(conn).await?;
     let field = |name: &str| {
         info.lines()

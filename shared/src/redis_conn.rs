@@ -60,6 +60,18 @@ pub async fn blocking(url: &str, block: Duration) -> Result<MultiplexedConnectio
         .map_err(|e| RedisConnError::new(url, &e))
 }
 
+/// Whether Redis refused a write for lack of memory (`maxmemory` with
+/// `noeviction`): XADD, HINCRBY, a writing script and group creation are
+/// refused; reads, XACK and XTRIM still work. A MULTI holding a refused
+/// command is aborted as a whole (`EXECABORT`, the command's `OOM` inside).
+pub fn is_oom(e: &RedisError) -> bool {
+    match e.code() {
+        Some("OOM") => true,
+        Some("EXECABORT") => e.to_string().contains("OOM"),
+        _ => false,
+    }
+}
+
 /// Render a Redis error for logs without the password of `url`.
 pub fn describe(url: &str, e: &RedisError) -> String {
     RedisConnError::new(url, e).to_string()

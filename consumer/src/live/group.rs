@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
+pub use sleeper_shared::redis_conn::is_oom;
 use sleeper_shared::redis_reply;
 use sleeper_shared::telemetry::{Check, CheckResult};
 
@@ -19,18 +20,6 @@ use sleeper_shared::telemetry::{Check, CheckResult};
 /// gone: `NOGROUP`, or a blocked read released because the key was deleted.
 pub fn is_missing_group(e: &RedisError) -> bool {
     matches!(e.code(), Some("NOGROUP") | Some("UNBLOCKED"))
-}
-
-/// Whether Redis refused a write for lack of memory (`maxmemory` with
-/// `noeviction`): XADD and group creation are refused, reads, XACK and XTRIM
-/// still work. A MULTI holding a refused command is aborted as a whole
-/// (`EXECABORT`, the command's own `OOM` inside).
-pub fn is_oom(e: &RedisError) -> bool {
-    match e.code() {
-        Some("OOM") => true,
-        Some("EXECABORT") => e.to_string().contains("OOM"),
-        _ => false,
-    }
 }
 
 /// Whether `group` exists on `stream` (a missing stream has no group).

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use sleeper_tests::harness::env::redis_at;
 use sleeper_tests::harness::events::{self, state};
+use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::season::{self, SeasonSpec};
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{Bin, Proc, TestEnv};
@@ -430,4 +431,95 @@ async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_
         checksums(&clean.pg().await).await
     );
     consumer.terminate(Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_producer_facing_a_full_redis_waits_quietly_without_fetching_and_resumes() {
+    let env = TestEnv::new("oom_producer").await;
+    let redis = RedisServer::start(RedisOptions::default());
+    let fake = Fake::start().await;
+    fake.set(
+        "/state/nfl",
+        200,
+        br#"{"season":"2025","week":1,"season_type":"regular"}"#.to_vec(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let poll = dir.path().join("poll.toml");
+    std::fs::write(&poll, "[intervals]\nstate = \"1s\"\n").expect("poll config");
+    let port = free_port();
+    let vars = with(
+        &env.vars(),
+        &[
+            ("REDIS_URL", redis.url()),
+            ("SLEEPER_API_BASE_URL", fake.base_url()),
+            ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
+            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+        ],
+    );
+    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let mut conn = redis_at(&redis.url()).await;
+    let states = |conn: redis::aio::ConnectionManager| {
+        let key = env.stream_key.clone();
+        async move { events::xlen(&mut conn.clone(), &key).await }
+    };
+    eventually(Duration::from_secs(20), "the first state event", || async {
+        (states(conn.clone()).await == 1).then_some(())
+    })
+    .await;
+
+    // Full: the state changes at Sleeper, but nothing can be appended.
+    fill_up(&mut conn).await;
+    fake.set(
+        "/state/nfl",
+        200,
+        br#"{"season":"2025","week":2,"season_type":"regular"}"#.to_vec(),
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (hits, lines_before) = (fake.hits("/state/nfl"), lines(&run));
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let logged = lines(&run) - lines_before;
+    assert!(
+        logged <= 2,
+        "{logged} log lines in 12 s of a full Redis:\n{}",
+        run.log()
+    );
+    assert_eq!(
+        fake.hits("/state/nfl"),
+        hits,
+        "no request spent on a snapshot that cannot be appended"
+    );
+    assert!(run.log().contains("redis refuses writes"), "{}", run.log());
+    let refused = http_get(&format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .map(|(_, body)| body)
+        .unwrap_or_default();
+    assert!(
+        refused
+            .lines()
+            .any(|l| l == "sleeper_redis_writes_refused 1"),
+        "gauge while full"
+    );
+    assert_eq!(states(conn.clone()).await, 1);
+
+    // Room again: it resumes by itself and appends the change.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    eventually(
+        Duration::from_secs(15),
+        "the state appended again",
+        || async { (states(conn.clone()).await == 2).then_some(()) },
+    )
+    .await;
+    assert!(
+        run.log().contains("redis takes writes again"),
+        "{}",
+        run.log()
+    );
+    assert!(run.is_running());
+    run.terminate(Duration::from_secs(10));
 }
