@@ -6,7 +6,7 @@
 use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
 use redis::aio::ConnectionManager;
 
-use crate::redis_reply;
+use crate::{redis_reply, StreamId};
 
 /// The figures for one group of one stream.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -38,7 +38,7 @@ pub struct StreamLag {
 
 /// Milliseconds part of a stream id (`1700000000000-3` → 1700000000000).
 pub fn id_millis(id: &str) -> Option<i64> {
-    id.split('-').next()?.parse().ok()
+    id.parse::<StreamId>().ok().map(|id| id.ms)
 }
 
 /// [`read`], plus an entry for every group of `expected` that does not

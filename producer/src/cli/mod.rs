@@ -1,72 +1,29 @@
 //! The `sleeper-producer` command line: its clap types, and what runs each
 //! subcommand. `main.rs` only parses it and calls [`dispatch`].
 //!
+//! - `args`     — the clap types and the binary's name
 //! - `session`  — a connected producer, its HTTP server and its shutdown signal
 //! - `once`     — `once`, and the exit code of a pass's report
 //! - `backfill` — `backfill`, and the check of its `--league`
 //! - `run`      — `run`, the default
 
+mod args;
 mod backfill;
 mod once;
 mod run;
 mod session;
 
+pub use args::{Cli, BIN};
+use args::Command;
+
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use sleeper_shared::config::Env;
 use sleeper_shared::startup;
 
 use crate::backfill::BackfillOptions;
 use crate::cadence::Cadence;
 use crate::config::ProducerConfig;
-
-/// The binary's name, which starts each line it writes to stderr.
-pub const BIN: &str = "sleeper-producer";
-
-/// `sleeper-producer [run|once|backfill|health]`.
-#[derive(Parser)]
-#[command(
-    name = "sleeper-producer",
-    version,
-    about = "Polls the Sleeper API and appends snapshots to a Redis stream",
-    long_about = None
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Poll forever (the default).
-    Run,
-    /// Fetch every scope of the plan now, then exit (1 if any scope failed).
-    Once,
-    /// Fetch past seasons through previous_league_id (1 if any scope failed).
-    Backfill {
-        /// The newest league of the chain (default: the configured leagues).
-        #[arg(long)]
-        league: Option<String>,
-        /// How many seasons to walk back, newest first (default: all).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        seasons: Option<u32>,
-    },
-    /// Exit 0 if this host's /health answers (container healthcheck).
-    Health,
-}
-
-impl Command {
-    /// `HTTP_ADDR`'s default (`host:port`): `run` serves, and `health`
-    /// probes, 127.0.0.1:9100; `once` and `backfill` serve nothing unless it
-    /// is set.
-    fn default_http(&self) -> Option<&'static str> {
-        match self {
-            Command::Run | Command::Health => Some("127.0.0.1:9100"),
-            Command::Once | Command::Backfill { .. } => None,
-        }
-    }
-}
 
 /// Run the parsed command line (no subcommand is `run`) and return the
 /// process's exit code: 2 with one line naming a bad setting or argument

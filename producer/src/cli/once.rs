@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use sleeper_shared::startup;
 
 use super::session::Session;
-use super::BIN;
+use super::args::BIN;
 use crate::cadence::Cadence;
 use crate::config::ProducerConfig;
 use crate::once::{once, PassReport};
