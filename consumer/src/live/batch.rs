@@ -55,14 +55,7 @@ pub async fn apply(
         .collect();
     let mut tx = client.transaction().await?;
     locks::share_projection(&tx).await?;
-    let archived: Vec<Archived<'_>> = decoded
-        .iter()
-        .map(|d| Archived {
-            entry: d.entry,
-            id: d.id,
-            envelope: d.for_archive(),
-        })
-        .collect();
+    let archived: Vec<Archived<'_>> = decoded.iter().map(Decoded::to_archive).collect();
     archive(&tx, &archived).await?;
     let scopes: BTreeSet<&str> = decoded
         .iter()

@@ -9,6 +9,7 @@ use sleeper_shared::stream::{FIELD_ENVELOPE, FIELD_ORIG_ID};
 use sleeper_shared::{Envelope, Kind, Scope, StreamId};
 
 use crate::live::dead::{DeadCode, DeadReason};
+use crate::store::archive::Archived;
 use sleeper_shared::redis_reply::Entry;
 
 /// One entry of a batch, decoded (or not).
@@ -27,6 +28,15 @@ impl Decoded<'_> {
     /// The envelope the archive keeps for this entry, if any decodes.
     pub fn for_archive(&self) -> Option<&Envelope> {
         self.env.as_ref().ok().or(self.archive_only.as_ref())
+    }
+
+    /// The row the archive keeps for this entry.
+    pub fn to_archive(&self) -> Archived<'_> {
+        Archived {
+            entry: self.entry,
+            id: self.id,
+            envelope: self.for_archive(),
+        }
     }
 
     /// The kind the entry's plain `kind` field names, for metrics of an

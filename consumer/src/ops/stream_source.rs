@@ -16,7 +16,7 @@ use sleeper_shared::redis_reply;
 use sleeper_shared::StreamId;
 use tokio_postgres::{Client, Transaction};
 
-use crate::live::decode::{decode, version_of};
+use crate::live::decode::{decode, version_of, Decoded};
 use crate::store::archive::{archive, Archived};
 
 /// Stream entries read per round trip (and archived per transaction).
@@ -102,14 +102,7 @@ pub async fn archive_stream(
             .filter(|(_, id)| !held.contains(id))
             .map(|(e, _)| decode(e, max_body, u64::MAX))
             .collect();
-        let items: Vec<Archived<'_>> = decoded
-            .iter()
-            .map(|d| Archived {
-                entry: d.entry,
-                id: d.id,
-                envelope: d.for_archive(),
-            })
-            .collect();
+        let items: Vec<Archived<'_>> = decoded.iter().map(Decoded::to_archive).collect();
         out.ids
             .extend(items.iter().filter(|a| a.envelope.is_some()).map(|a| a.id));
         if !items.is_empty() {

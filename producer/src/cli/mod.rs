@@ -13,8 +13,8 @@ mod once;
 mod run;
 mod session;
 
-pub use args::{Cli, BIN};
 use args::Command;
+pub use args::{Cli, BIN};
 
 use std::process::ExitCode;
 

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use sleeper_shared::startup;
 
-use super::session::Session;
 use super::args::BIN;
+use super::session::Session;
 use crate::cadence::Cadence;
 use crate::config::ProducerConfig;
 use crate::once::{once, PassReport};
