@@ -16,7 +16,7 @@
 #    migration history); the `sleeper_reader` role Hasura reads through is
 #    created if this cluster lacks it. Objects are owned by the DATABASE_URL
 #    user.
-# 3. `sleeper-consumer replay --from <the snapshot's last stream id>`: events
+# 3. `sleeper-consumer replay --source archive --from <the snapshot's last stream id>`: events
 #    the projectors archived after the Redis snapshot are re-applied through
 #    the not-older version guard (a no-op when the dump already holds them).
 #    The binary is SLEEPER_CONSUMER, or `sleeper-consumer` on PATH, or this
@@ -86,9 +86,9 @@ if [ -z "$bin" ]; then
 fi
 if [ -z "$bin" ] || ! "$bin" --help 2>/dev/null | grep -qw replay; then
   say "note: no sleeper-consumer with \`replay\` here; run it where the binary is:"
-  say "  sleeper-consumer replay --from $LAST_ID"
+  say "  sleeper-consumer replay --source archive --from $LAST_ID"
   exit 0
 fi
 say "replaying the archive from $LAST_ID (the Redis snapshot's last stream id)"
-REDIS_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL STREAM_KEY=$STREAM_KEY "$bin" replay --from "$LAST_ID"
+REDIS_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL STREAM_KEY=$STREAM_KEY "$bin" replay --source archive --from "$LAST_ID"
 say "restore complete; start the producer and the consumers"

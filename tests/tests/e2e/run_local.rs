@@ -9,7 +9,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use sleeper_tests::harness::servers::free_port;
@@ -129,16 +129,26 @@ impl RunLocal {
 
     /// Send `signal` to the script alone (as a terminal's Ctrl-C reaches
     /// it) and wait up to `limit` for it to exit.
-    fn signal_and_wait(&mut self, signal: i32, limit: Duration) -> bool {
+    fn signal_and_wait(&mut self, signal: i32, limit: Duration) -> Option<ExitStatus> {
         unsafe { libc::kill(self.child.id() as i32, signal) };
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return true;
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        false
+        None
+    }
+
+    /// What the script wrote to stderr (after it exited).
+    fn stderr(&mut self) -> String {
+        let mut text = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = err.read_to_string(&mut text);
+        }
+        text
     }
 
     /// Whether anything of the run is left: a process of its group, the
@@ -172,15 +182,40 @@ impl Drop for RunLocal {
         // pg_ctl detaches the postmaster into a session of its own.
         if let Some(pid) = self.postmaster().filter(|pid| alive(*pid)) {
             unsafe { libc::kill(pid, libc::SIGQUIT) };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while alive(pid) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         unsafe { libc::kill(group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
 
-/// Whether a process (or, negative, a process group) exists.
+/// The `(state, process group)` of every process, from `/proc/<pid>/stat`.
+fn processes() -> Vec<(i32, char, i32)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let pid: i32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces.
+        let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+        let state = rest.next()?.chars().next()?;
+        let pgrp = rest.nth(1)?.parse().ok()?;
+        Some((pid, state, pgrp))
+    })
+    .collect()
+}
+
+/// Whether a process runs (a zombie waiting for its reaper does not), or,
+/// for a negative `pid`, any process of that process group.
 fn alive(pid: i32) -> bool {
-    unsafe { libc::kill(pid, 0) == 0 }
+    processes()
+        .into_iter()
+        .filter(|(_, state, _)| *state != 'Z')
+        .any(|(p, _, group)| if pid < 0 { group == -pid } else { p == pid })
 }
 
 /// `sleeper-consumer status --json` against the demo's Redis and Postgres.
@@ -219,11 +254,16 @@ async fn run_local_brings_up_the_demo_and_ctrl_c_stops_everything_even_with_its_
 
     // The reader of its output is gone (a `tee` killed by the same Ctrl-C).
     drop(run.child.stdout.take());
+    let exited = run.signal_and_wait(libc::SIGINT, Duration::from_secs(30));
     assert!(
-        run.signal_and_wait(libc::SIGINT, Duration::from_secs(30)),
+        exited.is_some(),
         "run-local.sh did not stop within 30 s of Ctrl-C"
     );
-    assert!(!alive(postmaster), "Postgres still runs after Ctrl-C");
+    assert!(
+        !alive(postmaster),
+        "Postgres still runs after Ctrl-C (the script exited {exited:?}):\n{}",
+        run.stderr()
+    );
     assert_eq!(run.leftovers(), Vec::<String>::new(), "left after Ctrl-C");
 }
 
