@@ -11,6 +11,8 @@
 //!
 //! - `generate`, `world`  — the seeded world and its generator
 //! - `calendar`, `clock`  — the NFL calendar in US-Eastern time; the simulated clock
+//! - `stat`               — stat keys as Sleeper spells them
+//! - `scoring`            — points from stats under a league's scoring (public reference)
 //! - `timeline`           — what changes with time: rosters, scores, standings, brackets
 //! - `render`             — JSON bodies per endpoint, shaped like `fixtures/sleeper/`
 //! - `route`              — path → endpoint and route template
@@ -39,8 +41,10 @@ pub mod noise;
 pub mod overlay;
 pub mod render;
 pub mod route;
+pub mod scoring;
 pub mod server;
 pub mod sim;
+pub mod stat;
 pub mod stats;
 pub mod timeline;
 pub mod world;
