@@ -11,7 +11,9 @@
 //!
 //! - `generate`, `world`  — the seeded world and its generator
 //! - `calendar`, `clock`  — the NFL calendar in US-Eastern time; the simulated clock
-//! - `stat`               — stat keys as Sleeper spells them
+//! - `games`              — the NFL schedule: games, slots, byes, scores, playoffs
+//! - `stat`, `statlines`  — stat keys; every player's box score per week, with corrections
+//! - `projections`        — weekly projections, revised daily until kickoff, stamped after
 //! - `scoring`            — points from stats under a league's scoring (public reference)
 //! - `timeline`           — what changes with time: rosters, scores, standings, brackets
 //! - `render`             — JSON bodies per endpoint, shaped like `fixtures/sleeper/`
@@ -33,18 +35,21 @@ pub mod cli;
 pub mod clock;
 pub mod damage;
 pub mod faults;
+pub mod games;
 pub mod generate;
 pub mod handle;
 pub mod ids;
 pub mod mutation;
 pub mod noise;
 pub mod overlay;
+pub mod projections;
 pub mod render;
 pub mod route;
 pub mod scoring;
 pub mod server;
 pub mod sim;
 pub mod stat;
+pub mod statlines;
 pub mod stats;
 pub mod timeline;
 pub mod world;

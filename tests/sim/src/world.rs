@@ -261,6 +261,8 @@ type StandingsKey = (usize, u32);
 pub struct World {
     pub config: GenConfig,
     pub players: Vec<Player>,
+    /// Players the weekly stats list but `/players/nfl` lacks (as Sleeper's do).
+    pub stat_only: Vec<Player>,
     pub users: Vec<User>,
     pub leagues: Vec<League>,
     /// Per league chain, indexes into `leagues`, oldest season first.
@@ -275,6 +277,7 @@ impl World {
     pub(crate) fn assemble(
         config: GenConfig,
         players: Vec<Player>,
+        stat_only: Vec<Player>,
         users: Vec<User>,
         leagues: Vec<League>,
         chains: Vec<Vec<usize>>,
@@ -294,6 +297,7 @@ impl World {
         Self {
             config,
             players,
+            stat_only,
             users,
             leagues,
             chains,

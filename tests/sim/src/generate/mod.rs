@@ -109,6 +109,7 @@ impl World {
         let pool = config.users.unwrap_or(config.leagues * 6 + 24);
         let mut users = users::generate(&mut rng, pool.max(config.rosters_per_league as usize + 4));
         let (leagues, chains) = leagues::generate(&mut rng, &config, &players, &mut users);
-        World::assemble(config, players, users, leagues, chains)
+        let stat_only = players::stat_only(config.seed, &players);
+        World::assemble(config, players, stat_only, users, leagues, chains)
     }
 }
