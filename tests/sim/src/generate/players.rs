@@ -47,6 +47,11 @@ pub fn is_fantasy(position: &str) -> bool {
     matches!(position, "QB" | "RB" | "WR" | "TE" | "K" | "DEF")
 }
 
+/// Individual defensive players, drafted in IDP leagues.
+pub fn is_idp(position: &str) -> bool {
+    matches!(position, "DL" | "LB" | "DB")
+}
+
 fn defence(team_index: usize) -> Player {
     let code = NFL_TEAMS[team_index];
     let (city, name) = super::names::DEFENSE_NAMES[team_index];
