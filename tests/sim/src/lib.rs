@@ -3,10 +3,11 @@
 //!
 //! It generates a world from a seed (players, users, league chains over
 //! several seasons with drafts, transactions and schedules), derives what
-//! the API shows at any simulated instant (live scores in game windows,
-//! waivers on Wednesdays, a running draft, the NFL week rolling on
-//! Tuesdays), and serves it over HTTP with the real payloads' shapes and
-//! quirks, plus fault injection and request statistics. It never talks to
+//! the API shows at any simulated instant (box scores and live fantasy
+//! points in game windows, stat corrections days later, projections revised
+//! until kickoff, waivers on Wednesdays, a running draft, the NFL week
+//! rolling on Tuesdays), and serves it over HTTP with the real payloads'
+//! shapes and quirks, plus fault injection and request statistics. It never talks to
 //! the real Sleeper, and depends on no other crate of the project.
 //!
 //! - `generate`, `world`  — the seeded world and its generator
