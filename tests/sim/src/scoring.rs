@@ -14,15 +14,18 @@
 //!   them: Sleeper stores float32 and sends them widened to f64, so 0.1
 //!   arrives as `0.10000000149011612` and *that* value is the weight (not
 //!   0.1). Keys absent on either side count 0; non-numeric values are ignored.
-//! - Products and the sum are taken in f64. With weights that are float32
-//!   values and stats that are multiples of 1/2 below 2^20 (every stat the
-//!   simulator scores), each product, every partial sum and `100 × S` are
-//!   exact in f64, so the order of summation does not matter and the result
-//!   is the exact rounding of the exact sum.
+//! - Products and the sum are taken in f64. When the weights are float32
+//!   values of magnitude at least 1/128 (or 0) and the stats are multiples
+//!   of 1/2, every product and partial sum below 2^20 in magnitude is exact
+//!   (all are multiples of 2^-31), so the order of summation does not
+//!   matter; and when |S| < 1000, `100 × S` cannot be rounded across a tie,
+//!   so the result is the exact sum rounded by the rule below. Every stat
+//!   line and league the simulator serves meets these conditions (its
+//!   smallest weight is 0.033, its scored stats are halves).
 //! - Rounding is to the hundredth, ties toward +∞ (`floor(x + 0.5)`, like
 //!   JavaScript's `Math.round` on the hundredths): 0.125 → 0.13, −0.125 →
 //!   −0.12. Because of the float32 weights true ties are rare: 15 yards at
-//!   0.033 per yard are 0.49499999731779099 points, which round to 0.49.
+//!   0.033 per yard are 0.494999997317791 points, which round to 0.49.
 //! - The result is `hundredths as f64 / 100.0`, the f64 nearest the decimal
 //!   value, so it prints as the short decimal (`12.3`, `21.58`).
 //!
