@@ -112,6 +112,13 @@ impl SimHandle {
         format!("http://{}/v1", self.addr)
     }
 
+    /// `http://127.0.0.1:PORT`: the weekly stats, projections and schedule
+    /// live at the root (`{root}/stats/nfl/2025/3?season_type=regular`), as
+    /// on api.sleeper.com.
+    pub fn root_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// `http://127.0.0.1:PORT/__sim/clock`, the `SIM_CLOCK_URL` for the producer.
     pub fn clock_url(&self) -> String {
         format!("http://{}/__sim/clock", self.addr)

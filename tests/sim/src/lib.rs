@@ -3,14 +3,19 @@
 //!
 //! It generates a world from a seed (players, users, league chains over
 //! several seasons with drafts, transactions and schedules), derives what
-//! the API shows at any simulated instant (live scores in game windows,
-//! waivers on Wednesdays, a running draft, the NFL week rolling on
-//! Tuesdays), and serves it over HTTP with the real payloads' shapes and
-//! quirks, plus fault injection and request statistics. It never talks to
+//! the API shows at any simulated instant (box scores and live fantasy
+//! points in game windows, stat corrections days later, projections revised
+//! until kickoff, waivers on Wednesdays, a running draft, the NFL week
+//! rolling on Tuesdays), and serves it over HTTP with the real payloads'
+//! shapes and quirks, plus fault injection and request statistics. It never talks to
 //! the real Sleeper, and depends on no other crate of the project.
 //!
 //! - `generate`, `world`  — the seeded world and its generator
 //! - `calendar`, `clock`  — the NFL calendar in US-Eastern time; the simulated clock
+//! - `games`              — the NFL schedule: games, slots, byes, scores, playoffs
+//! - `stat`, `statlines`  — stat keys; every player's box score per week, with corrections
+//! - `projections`        — weekly projections, revised daily until kickoff, stamped after
+//! - `scoring`            — points from stats under a league's scoring (public reference)
 //! - `timeline`           — what changes with time: rosters, scores, standings, brackets
 //! - `render`             — JSON bodies per endpoint, shaped like `fixtures/sleeper/`
 //! - `route`              — path → endpoint and route template
@@ -31,16 +36,21 @@ pub mod cli;
 pub mod clock;
 pub mod damage;
 pub mod faults;
+pub mod games;
 pub mod generate;
 pub mod handle;
 pub mod ids;
 pub mod mutation;
 pub mod noise;
 pub mod overlay;
+pub mod projections;
 pub mod render;
 pub mod route;
+pub mod scoring;
 pub mod server;
 pub mod sim;
+pub mod stat;
+pub mod statlines;
 pub mod stats;
 pub mod timeline;
 pub mod world;

@@ -43,6 +43,14 @@ pub mod tag {
     pub const TRENDING: u64 = 4;
     pub const CHAT: u64 = 5;
     pub const ZERO_GAME: u64 = 6;
+    pub const GAME: u64 = 7;
+    pub const BYE: u64 = 8;
+    pub const STATS: u64 = 9;
+    pub const CORRECTION: u64 = 10;
+    pub const PROJECTION: u64 = 11;
+    pub const SCORING: u64 = 12;
+    pub const IDP: u64 = 13;
+    pub const STAT_ONLY: u64 = 14;
 }
 
 #[cfg(test)]

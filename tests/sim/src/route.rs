@@ -1,5 +1,7 @@
-//! Maps a request path under `/v1` to an [`Endpoint`], and each endpoint to
-//! its route template (`league/{id}/rosters`) for the request statistics.
+//! Maps a request path to an [`Endpoint`] (the league API under `/v1`; the
+//! weekly stats, projections and schedule at the root, as api.sleeper.com
+//! serves them), and each endpoint to its route template
+//! (`league/{id}/rosters`) for the request statistics.
 //!
 //! Parsed by hand rather than with one axum route per endpoint so that the
 //! same parse serves routing, statistics, per-path fault targeting and
@@ -31,6 +33,23 @@ pub enum Endpoint {
     Draft(String),
     DraftPicks(String),
     DraftTradedPicks(String),
+    /// `/stats/nfl/{season}/{week}?season_type=regular|post`.
+    Stats {
+        season: String,
+        week: String,
+        season_type: Option<String>,
+    },
+    /// `/projections/nfl/{season}/{week}?season_type=regular|post`.
+    Projections {
+        season: String,
+        week: String,
+        season_type: Option<String>,
+    },
+    /// `/schedule/nfl/{regular|post}/{season}`.
+    Schedule {
+        season_type: String,
+        season: String,
+    },
 }
 
 fn query_value<T: std::str::FromStr>(query: Option<&str>, key: &str) -> Option<T> {
@@ -45,7 +64,9 @@ impl Endpoint {
     /// Parses a path such as `/v1/league/123/matchups/3`; `None` for paths
     /// the API does not have.
     pub fn parse(path: &str, query: Option<&str>) -> Option<Endpoint> {
-        let rest = path.strip_prefix("/v1/")?;
+        let Some(rest) = path.strip_prefix("/v1/") else {
+            return Self::parse_root(path, query);
+        };
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
         let id = |s: &str| s.to_string();
         Some(match parts.as_slice() {
@@ -79,6 +100,44 @@ impl Endpoint {
         })
     }
 
+    /// The endpoints at the root (`/stats/nfl/2025/3?season_type=regular`).
+    fn parse_root(path: &str, query: Option<&str>) -> Option<Endpoint> {
+        let rest = path.strip_prefix('/')?;
+        let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+        let season_type = || query_value::<String>(query, "season_type");
+        Some(match parts.as_slice() {
+            ["stats", "nfl", season, week] => Endpoint::Stats {
+                season: season.to_string(),
+                week: week.to_string(),
+                season_type: season_type(),
+            },
+            ["projections", "nfl", season, week] => Endpoint::Projections {
+                season: season.to_string(),
+                week: week.to_string(),
+                season_type: season_type(),
+            },
+            ["schedule", "nfl", kind, season] => Endpoint::Schedule {
+                season_type: kind.to_string(),
+                season: season.to_string(),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Stats and projections need `season_type`: without it Sleeper answers 400.
+    pub fn lacks_season_type(&self) -> bool {
+        matches!(
+            self,
+            Endpoint::Stats {
+                season_type: None,
+                ..
+            } | Endpoint::Projections {
+                season_type: None,
+                ..
+            }
+        )
+    }
+
     /// The route template, the key of the per-endpoint request counts.
     pub fn template(&self) -> &'static str {
         match self {
@@ -100,6 +159,9 @@ impl Endpoint {
             Endpoint::Draft(_) => "draft/{id}",
             Endpoint::DraftPicks(_) => "draft/{id}/picks",
             Endpoint::DraftTradedPicks(_) => "draft/{id}/traded_picks",
+            Endpoint::Stats { .. } => "stats/nfl/{season}/{week}",
+            Endpoint::Projections { .. } => "projections/nfl/{season}/{week}",
+            Endpoint::Schedule { .. } => "schedule/nfl/{season_type}/{season}",
         }
     }
 }
@@ -128,5 +190,28 @@ mod tests {
         assert_eq!(Endpoint::parse("/v1/league/1/nope", None), None);
         assert_eq!(Endpoint::parse("/v2/state/nfl", None), None);
         assert!(Endpoint::parse("/v1/user/x/leagues/nfl/2025", None).is_some());
+    }
+
+    #[test]
+    fn parses_the_root_endpoints() {
+        let e = Endpoint::parse("/stats/nfl/2025/3", Some("season_type=regular")).unwrap();
+        assert_eq!(
+            e,
+            Endpoint::Stats {
+                season: "2025".into(),
+                week: "3".into(),
+                season_type: Some("regular".into())
+            }
+        );
+        assert!(!e.lacks_season_type());
+        assert_eq!(e.template(), "stats/nfl/{season}/{week}");
+        let p = Endpoint::parse("/projections/nfl/2025/3", None).unwrap();
+        assert!(p.lacks_season_type());
+        assert_eq!(
+            Endpoint::parse("/schedule/nfl/post/2025", None).map(|e| e.template()),
+            Some("schedule/nfl/{season_type}/{season}")
+        );
+        assert_eq!(Endpoint::parse("/v1/stats/nfl/2025/3", None), None);
+        assert_eq!(Endpoint::parse("/state/nfl", None), None);
     }
 }

@@ -1,5 +1,6 @@
-//! The HTTP server: the Sleeper API under `/v1` (with ETags, gzip and the
-//! faults drawn per request) and the `/__sim/*` control endpoints.
+//! The HTTP server: the Sleeper API under `/v1` and the weekly stats,
+//! projections and schedule at the root (with ETags, gzip and the faults
+//! drawn per request), and the `/__sim/*` control endpoints.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,7 +81,7 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-/// Every `/v1` request: count it, draw its fault, render, damage, delay, answer.
+/// Every API request: count it, draw its fault, render, damage, delay, answer.
 async fn api(State(sim): State<Arc<Sim>>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     let query = uri.query();
@@ -134,6 +135,13 @@ async fn api(State(sim): State<Arc<Sim>>, uri: Uri, headers: HeaderMap) -> Respo
         _ => {}
     }
 
+    if endpoint.as_ref().is_some_and(Endpoint::lacks_season_type) {
+        pause(&sim, draw.delay).await;
+        record("400");
+        return json_headers(Response::builder().status(StatusCode::BAD_REQUEST))
+            .body(HttpBody::from(r#"{"error":"season_type is required"}"#))
+            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "build"));
+    }
     let found = sim.body(path, endpoint.as_ref(), query, now);
     let (mut status, body) = match found {
         Some(b) => (StatusCode::OK, b),

@@ -46,6 +46,8 @@ fn epoch_ms(endpoint: &Endpoint, now: i64) -> i64 {
         // Injury statuses change weekly.
         Endpoint::Players => 7 * DAY_MS,
         Endpoint::Trending { .. } => 600_000,
+        // Box scores, projections and game status move by whole minutes.
+        Endpoint::Stats { .. } | Endpoint::Projections { .. } | Endpoint::Schedule { .. } => 60_000,
         _ => 1_000,
     };
     now - now.rem_euclid(step)

@@ -1,6 +1,7 @@
 //! Everything that changes with simulated time, derived from the world and
 //! an instant: league and draft status, rosters after the moves made so far,
-//! lineups, live scores, standings and playoff brackets.
+//! lineups, live scores (each league's scoring of the stat lines in
+//! `statlines`, as far as the games have gone), standings and playoff brackets.
 //!
 //! All of it is a pure function of (world, overlay, now): no state is kept
 //! between requests, so what a client sees depends on the simulated time
@@ -9,10 +10,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::calendar::{window_progress, Phase, SeasonCalendar, Slot};
+use crate::calendar::{Phase, SeasonCalendar, Slot};
+use crate::games::{self, Game};
 use crate::noise::{self, tag};
 use crate::overlay::Overlay;
-use crate::world::{Draft, League, LeagueKind, Pick, World, NFL_TEAMS};
+use crate::statlines::{self, StatLine};
+use crate::world::{Draft, League, LeagueKind, Pick, World};
 
 /// One roster's row of a week.
 #[derive(Clone, Debug)]
@@ -229,85 +232,43 @@ impl<'a> Moment<'a> {
             .collect()
     }
 
-    /// Which slot each NFL team plays in during a week.
+    /// Which slot each NFL team plays in during a regular-season week.
     pub fn week_slots(&self, season: i32, week: u32) -> [Slot; 32] {
-        let bye = |t: usize| {
-            (5..=14).contains(&week) && (t + season as usize) % 10 == (week - 5) as usize
-        };
-        let key = |t: usize| {
-            noise::mix(
-                self.seed(),
-                &[tag::SLOT, season as u64, u64::from(week), t as u64],
-            )
-        };
-        let mut playing: Vec<usize> = (0..NFL_TEAMS.len()).filter(|&t| !bye(t)).collect();
-        playing.sort_by_key(|&t| key(t));
-        let mut slots = [Slot::Bye; 32];
-        for (rank, t) in playing.into_iter().enumerate() {
-            slots[t] = match rank {
-                0 | 1 => Slot::Thursday,
-                2 | 3 => Slot::Monday,
-                _ => Slot::Sunday,
-            };
-        }
-        slots
+        games::slots(self.world, season, week)
     }
 
-    /// A player's final points for a week, in hundredths.
-    pub fn final_points(&self, season: i32, week: u32, player: usize) -> i64 {
-        let p = &self.world.players[player];
-        let keys = |k: u64| {
-            [
-                tag::POINTS,
-                season as u64,
-                u64::from(week),
-                player as u64,
-                k,
-            ]
-        };
-        if noise::unit(self.seed(), &keys(0)) < 0.06 {
-            return 0;
-        }
-        let base = match p.position {
-            "QB" => 17.0,
-            "RB" | "WR" => 10.5,
-            "TE" => 7.0,
-            "K" => 8.0,
-            "DEF" => 7.0,
-            _ => return 0,
-        };
-        let spread = noise::unit(self.seed(), &keys(1)) + noise::unit(self.seed(), &keys(2));
-        let mut v = base * (0.55 + p.quality) * spread;
-        if matches!(p.position, "QB" | "DEF") {
-            v -= 2.0 * noise::unit(self.seed(), &keys(3));
-        }
-        if matches!(p.position, "K" | "DEF") {
-            v = v.round();
-        }
-        (v * 100.0).round() as i64
+    /// Each NFL team's game of a regular-season week (`None`: on bye).
+    pub fn team_games(&self, season: i32, week: u32) -> [Option<Game>; 32] {
+        games::by_team(&games::regular(self.world, season, week))
     }
 
-    /// A player's points at `at`: the final points scaled by how far into
-    /// its game window `at` is.
-    pub fn points_at(
+    /// A player's stat line of a regular-season week as `/stats/nfl` serves
+    /// it at `at`: `None` before his game starts, on bye, or when he did not play.
+    pub fn stat_line(&self, season: i32, week: u32, player: usize, at: i64) -> Option<StatLine> {
+        statlines::player_line(self.world, &self.team_games(season, week), player, at)
+    }
+
+    /// A player's points in a league at `at`, in hundredths: the league's
+    /// scoring of his stat line then (0 without one). `games` are the week's
+    /// [`Moment::team_games`].
+    pub fn player_points(
         &self,
-        season: i32,
-        week: u32,
-        slots: &[Slot; 32],
+        league: &League,
+        games: &[Option<Game>; 32],
         player: usize,
         at: i64,
     ) -> i64 {
-        let Some(team) = self.world.players[player].team_index else {
-            return 0;
-        };
-        let Some(window) = self.calendar(season).window(week, slots[team]) else {
-            return 0;
-        };
-        let (elapsed, total) = window_progress(window, at);
-        if elapsed == 0 {
-            return 0;
-        }
-        self.final_points(season, week, player) * elapsed / total
+        statlines::player_hundredths(self.world, games, player, at, &league.scoring)
+    }
+
+    /// The latest stat-correction instant of `season`'s regular weeks that
+    /// has passed at `now` (`i64::MIN` if none).
+    fn corrections_passed(&self, season: i32) -> i64 {
+        (1..=self.world.config.weeks)
+            .flat_map(|w| statlines::week_correction_times(self.world, season, w))
+            .filter(|&t| t <= self.now)
+            .max()
+            .unwrap_or(i64::MIN)
     }
 
     /// Whether the league plays fantasy games in `week` at all (drafted, and
@@ -319,17 +280,17 @@ impl<'a> Moment<'a> {
             && self.now >= league.draft.end_ms()
     }
 
-    /// Every roster's row of `week` at `now`, without matchup ids.
-    fn rows_unpaired(&self, league: &League, week: u32) -> Vec<WeekRow> {
+    /// Every roster's row of `week` with the points as of `at` (lineups as
+    /// of kickoff, or `at` if earlier), without matchup ids.
+    fn rows_unpaired(&self, league: &League, week: u32, at: i64) -> Vec<WeekRow> {
         let cal = self.calendar(league.season);
-        let at = self.now.min(cal.kickoff_ms(week));
-        let rosters = self.rosters_at(league, at);
-        let slots = self.week_slots(league.season, week);
+        let rosters = self.rosters_at(league, at.min(cal.kickoff_ms(week)));
+        let games = self.team_games(league.season, week);
         let mut cache: HashMap<usize, i64> = HashMap::new();
         let mut pts = |p: usize| {
             *cache
                 .entry(p)
-                .or_insert_with(|| self.points_at(league.season, week, &slots, p, self.now))
+                .or_insert_with(|| self.player_points(league, &games, p, at))
         };
         rosters
             .iter()
@@ -359,7 +320,7 @@ impl<'a> Moment<'a> {
         if !self.plays(league, week) {
             return Vec::new();
         }
-        let mut rows = self.rows_unpaired(league, week);
+        let mut rows = self.rows_unpaired(league, week, self.now);
         let pairs: Vec<(u32, u32)> = if week < league.settings.playoff_week_start {
             league
                 .schedule
@@ -385,15 +346,21 @@ impl<'a> Moment<'a> {
         rows
     }
 
-    /// Records over the regular-season weeks finished by `now`. They only
-    /// change when a week ends, so they are memoized per (league, weeks
-    /// finished): the rosters endpoint needs them on every request.
+    /// Records over the regular-season weeks finished by `now`, stat
+    /// corrections included. They only change when a week ends or a
+    /// correction lands, so they are memoized per (league, weeks finished,
+    /// latest correction passed): the rosters endpoint needs them on every
+    /// request.
     pub fn standings(&self, league: &League) -> Arc<Vec<Record>> {
         let cal = self.calendar(league.season);
         let finished = (league.settings.start_week..league.settings.playoff_week_start)
             .take_while(|&w| self.plays(league, w) && self.now >= cal.week_end_ms(w))
             .count() as u32;
-        let key = (league.index, finished);
+        let key = (
+            league.index,
+            finished,
+            self.corrections_passed(league.season),
+        );
         if let Some(hit) = self.world.standings_memo(key) {
             return hit;
         }
@@ -408,12 +375,15 @@ impl<'a> Moment<'a> {
         let start = league.settings.start_week;
         for week in start..start + finished {
             let rows = self.week_rows(league, week);
-            let slots = self.week_slots(league.season, week);
             for row in &rows {
                 let rec = &mut records[row.roster_id as usize - 1];
                 rec.fpts += row.points;
-                let best =
-                    |p: usize| self.points_at(league.season, week, &slots, p, self.now) as f64;
+                let best = |p: usize| {
+                    row.players
+                        .iter()
+                        .position(|&x| x == p)
+                        .map_or(0.0, |i| row.player_points[i] as f64)
+                };
                 let optimal = self.lineup(league, row.roster_id, week + 1000, &row.players, &best);
                 rec.ppts += optimal
                     .iter()
@@ -444,9 +414,13 @@ impl<'a> Moment<'a> {
         records
     }
 
-    /// Roster ids ordered best first by wins, then points.
+    /// Roster ids ordered best first by wins, then points, as the regular
+    /// season ended (later stat corrections do not reseed the playoffs).
     fn seeds(&self, league: &League) -> Vec<u32> {
-        let records = self.standings(league);
+        let end = self
+            .calendar(league.season)
+            .week_end_ms(league.settings.playoff_week_start - 1);
+        let records = Moment::new(self.world, self.overlay, end.min(self.now)).standings(league);
         let mut ids: Vec<u32> = (1..=league.owners.len() as u32).collect();
         ids.sort_by(|&a, &b| {
             let (ra, rb) = (&records[a as usize - 1], &records[b as usize - 1]);
@@ -484,9 +458,11 @@ impl<'a> Moment<'a> {
             let week = ps + r - 1;
             let (mut w, mut l) = (None, None);
             if let (Some(a), Some(b)) = (t1, t2) {
-                if self.now >= cal.week_end_ms(week) {
+                let end = cal.week_end_ms(week);
+                if self.now >= end {
+                    // Decided on the scores as the week ended, before corrections.
                     let pts = week_points.entry(week).or_insert_with(|| {
-                        self.rows_unpaired(league, week)
+                        self.rows_unpaired(league, week, end)
                             .iter()
                             .map(|r| r.points)
                             .collect()

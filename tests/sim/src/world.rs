@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::calendar::SeasonCalendar;
 use crate::generate::GenConfig;
+use crate::scoring::Scoring;
 use crate::timeline::Record;
 
 /// The 32 NFL team codes; also the player ids of the team defences.
@@ -226,6 +227,10 @@ pub struct League {
     pub roster_metadata: bool,
     /// Regular-season pairings: `schedule[week - start_week]` lists (a, b) roster pairs.
     pub schedule: Vec<Vec<(u32, u32)>>,
+    /// `scoring_settings`: what a player's stat line is worth in this league.
+    pub scoring: Scoring,
+    /// Whether the league starts individual defensive players (DL, LB, DB slots).
+    pub idp: bool,
 }
 
 impl League {
@@ -254,13 +259,16 @@ struct Index {
     league_by_draft: HashMap<String, usize>,
 }
 
-/// (league index, regular-season weeks finished).
-type StandingsKey = (usize, u32);
+/// (league index, regular-season weeks finished, the latest stat-correction
+/// instant passed): standings change only when one of these does.
+type StandingsKey = (usize, u32, i64);
 
 #[derive(Debug)]
 pub struct World {
     pub config: GenConfig,
     pub players: Vec<Player>,
+    /// Players the weekly stats list but `/players/nfl` lacks (as Sleeper's do).
+    pub stat_only: Vec<Player>,
     pub users: Vec<User>,
     pub leagues: Vec<League>,
     /// Per league chain, indexes into `leagues`, oldest season first.
@@ -275,6 +283,7 @@ impl World {
     pub(crate) fn assemble(
         config: GenConfig,
         players: Vec<Player>,
+        stat_only: Vec<Player>,
         users: Vec<User>,
         leagues: Vec<League>,
         chains: Vec<Vec<usize>>,
@@ -294,6 +303,7 @@ impl World {
         Self {
             config,
             players,
+            stat_only,
             users,
             leagues,
             chains,
@@ -302,7 +312,7 @@ impl World {
         }
     }
 
-    pub(crate) fn standings_memo(&self, key: (usize, u32)) -> Option<Arc<Vec<Record>>> {
+    pub(crate) fn standings_memo(&self, key: StandingsKey) -> Option<Arc<Vec<Record>>> {
         self.standings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -310,7 +320,7 @@ impl World {
             .cloned()
     }
 
-    pub(crate) fn remember_standings(&self, key: (usize, u32), records: Arc<Vec<Record>>) {
+    pub(crate) fn remember_standings(&self, key: StandingsKey, records: Arc<Vec<Record>>) {
         self.standings
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use super::players::is_fantasy;
+use super::players::{is_fantasy, is_idp};
 use crate::world::{Draft, Pick, Player, TradedPick};
 
 pub struct DraftPlan {
@@ -17,15 +17,18 @@ pub struct DraftPlan {
     pub rounds: u32,
     pub start_ms: i64,
     pub pick_interval_ms: i64,
+    /// Individual defensive players are drafted too (one DL, LB and DB each).
+    pub idp: bool,
 }
 
 /// How many of a position one roster drafts at most.
-fn cap(position: &str, skips_kicker: bool) -> u32 {
+fn cap(position: &str, skips_kicker: bool, idp: bool) -> u32 {
     match position {
         "QB" | "TE" => 2,
         "RB" | "WR" => 5,
         "K" if skips_kicker => 0,
         "K" | "DEF" => 1,
+        "DL" | "LB" | "DB" if idp => 1,
         _ => 0,
     }
 }
@@ -65,7 +68,10 @@ pub fn generate(
     let skips_kicker: Vec<bool> = (0..n).map(|_| rng.random_bool(0.12)).collect();
     // Best available with some noise, so drafts differ between leagues.
     let mut scored: Vec<(f64, usize)> = (0..players.len())
-        .filter(|&i| players[i].team.is_some() && is_fantasy(players[i].position))
+        .filter(|&i| {
+            let pos = players[i].position;
+            players[i].team.is_some() && (is_fantasy(pos) || (plan.idp && is_idp(pos)))
+        })
         .map(|i| (players[i].quality + rng.random::<f64>() * 0.15, i))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -90,7 +96,8 @@ pub fn generate(
                 let pos = players[i].position;
                 let kd = matches!(pos, "K" | "DEF");
                 !taken[i]
-                    && counts[r].get(pos).copied().unwrap_or(0) < cap(pos, skips_kicker[r])
+                    && counts[r].get(pos).copied().unwrap_or(0)
+                        < cap(pos, skips_kicker[r], plan.idp)
                     && (late || !kd)
             };
             let choice = pool

@@ -8,7 +8,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 
 use super::names::LEAGUE_WORDS;
-use super::{drafts, transactions, users, GenConfig};
+use super::{drafts, scoring, transactions, users, GenConfig};
 use crate::calendar::{et_to_ms, Phase, SeasonCalendar};
 use crate::ids::snowflake;
 use crate::world::{League, LeagueKind, LeagueSettings, Player, User};
@@ -17,6 +17,23 @@ use crate::world::{League, LeagueKind, LeagueSettings, Player, User};
 pub const ROSTER_POSITIONS: [&str; 15] = [
     "QB", "RB", "RB", "WR", "WR", "TE", "FLEX", "K", "DEF", "BN", "BN", "BN", "BN", "BN", "BN",
 ];
+
+/// The individual defensive slots an IDP league adds before the bench.
+pub const IDP_SLOTS: [&str; 3] = ["DL", "LB", "DB"];
+
+/// A league's slots: IDP leagues start three defensive players more.
+fn roster_positions(idp: bool) -> Vec<&'static str> {
+    let bench = ROSTER_POSITIONS
+        .iter()
+        .position(|s| *s == "BN")
+        .unwrap_or(9);
+    let mut slots = ROSTER_POSITIONS[..bench].to_vec();
+    if idp {
+        slots.extend(IDP_SLOTS);
+    }
+    slots.extend(&ROSTER_POSITIONS[bench..]);
+    slots
+}
 
 /// The newest season's kind for chain `chain`: the last chains are the
 /// drafting and pre-draft ones, chain 0 always plays.
@@ -116,6 +133,8 @@ fn league_season(
         LeagueKind::Drafting | LeagueKind::PreDraft => i64::from(config.pick_interval_secs) * 1000,
         _ => rng.random_range(30..120) * 1000,
     };
+    let idp = scoring::is_idp(config.seed, chain);
+    let positions = roster_positions(idp);
     let (draft, rosters) = drafts::generate(
         rng,
         players,
@@ -123,9 +142,10 @@ fn league_season(
         drafts::DraftPlan {
             draft_id: (league_num + 1).to_string(),
             season,
-            rounds: ROSTER_POSITIONS.len() as u32,
+            rounds: positions.len() as u32,
             start_ms: start,
             pick_interval_ms,
+            idp,
         },
     );
     // A league drafting in-season starts playing the week after its draft.
@@ -169,6 +189,7 @@ fn league_season(
     let overrides_id = snowflake(season_end - 30 * 24 * 3_600_000, rng.random_range(0..4096));
     let schedule = round_robin(rng, n, playoff_week_start - start_week);
 
+    let scoring = scoring::league(config.seed, chain, season, settings.rec, idp);
     let league = League {
         index,
         chain,
@@ -182,7 +203,7 @@ fn league_season(
         departed: departed.clone(),
         commissioner,
         settings,
-        roster_positions: ROSTER_POSITIONS.to_vec(),
+        roster_positions: positions,
         bracket_id,
         loser_bracket_id: bracket_id + rng.random_range(1..1 << 22),
         bracket_overrides_id: overrides_id,
@@ -197,6 +218,8 @@ fn league_season(
             .then(|| rng.random_range(1..=n)),
         roster_metadata: rng.random_bool(0.7),
         schedule,
+        scoring,
+        idp,
     };
 
     // Next season: the departed member is replaced by someone new.

@@ -5,6 +5,7 @@
 //! - `leagues`      — league chains (one league per season, linked by `previous_league_id`)
 //! - `drafts`       — each league season's draft and the rosters it produces
 //! - `transactions` — a season of waivers, free-agent moves, trades, commissioner moves
+//! - `scoring`      — each league's scoring settings
 //! - `names`        — fixed word lists
 //!
 //! One `StdRng` seeded from the seed is consumed in a fixed order, so the
@@ -14,6 +15,7 @@ mod drafts;
 mod leagues;
 mod names;
 mod players;
+pub mod scoring;
 mod transactions;
 mod users;
 
@@ -109,6 +111,7 @@ impl World {
         let pool = config.users.unwrap_or(config.leagues * 6 + 24);
         let mut users = users::generate(&mut rng, pool.max(config.rosters_per_league as usize + 4));
         let (leagues, chains) = leagues::generate(&mut rng, &config, &players, &mut users);
-        World::assemble(config, players, users, leagues, chains)
+        let stat_only = players::stat_only(config.seed, &players);
+        World::assemble(config, players, stat_only, users, leagues, chains)
     }
 }

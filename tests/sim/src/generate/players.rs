@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use super::names::{COLLEGES, FIRST_NAMES, LAST_NAMES};
+use crate::noise::{self, tag};
 use crate::world::{Player, NFL_TEAMS};
 
 /// Position mix of the non-defence players, as (position, weight).
@@ -44,6 +45,11 @@ fn fantasy_positions(position: &'static str) -> Vec<&'static str> {
 
 pub fn is_fantasy(position: &str) -> bool {
     matches!(position, "QB" | "RB" | "WR" | "TE" | "K" | "DEF")
+}
+
+/// Individual defensive players, drafted in IDP leagues.
+pub fn is_idp(position: &str) -> bool {
+    matches!(position, "DL" | "LB" | "DB")
 }
 
 fn defence(team_index: usize) -> Player {
@@ -193,4 +199,55 @@ pub fn generate(rng: &mut StdRng, count: usize) -> Vec<Player> {
         }
     }
     players
+}
+
+/// Players who appear in the weekly stats but not in the player map (call-ups,
+/// players cut since): ids above every generated one, drawn with stateless
+/// noise so the rest of the world does not change.
+pub fn stat_only(seed: u64, players: &[Player]) -> Vec<Player> {
+    const POSITIONS: [&str; 6] = ["RB", "WR", "TE", "LB", "DB", "WR"];
+    let top = players
+        .iter()
+        .filter_map(|p| p.id.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    (0..8u64)
+        .map(|k| {
+            let u = |j: u64| noise::unit(seed, &[tag::STAT_ONLY, k, j]);
+            let pick = |j: u64, n: usize| ((u(j) * n as f64) as usize).min(n - 1);
+            let position = POSITIONS[pick(0, POSITIONS.len())];
+            let team_index = pick(1, NFL_TEAMS.len());
+            let years_exp = pick(2, 4) as u32;
+            Player {
+                id: (top + 1000 + 17 * k as u32).to_string(),
+                first_name: FIRST_NAMES[pick(3, FIRST_NAMES.len())].to_string(),
+                last_name: LAST_NAMES[pick(4, LAST_NAMES.len())].to_string(),
+                position,
+                fantasy_positions: fantasy_positions(position),
+                team: Some(NFL_TEAMS[team_index]),
+                team_index: Some(team_index),
+                search_rank: 9_999_999,
+                quality: 0.0,
+                number: 1 + pick(5, 98) as u32,
+                age: 22 + years_exp,
+                years_exp,
+                height: "73".to_string(),
+                weight: "205".to_string(),
+                college: COLLEGES[pick(6, COLLEGES.len())],
+                birth_date: format!("{}-03-0{}", 2003 - years_exp as i32, 1 + pick(7, 9)),
+                active: true,
+                status: "Active",
+                depth_chart_order: None,
+                espn_id: None,
+                yahoo_id: None,
+                rotowire_id: None,
+                fantasy_data_id: None,
+                sportradar_id: None,
+                gsis_id: None,
+                news_updated: None,
+                metadata: None,
+                injury_prone: false,
+            }
+        })
+        .collect()
 }

@@ -72,12 +72,14 @@ impl Sim<'_> {
         (!best.is_empty()).then(|| best[rng.random_range(0..best.len())])
     }
 
-    /// The roster's weakest player that is not its only kicker or defence.
+    /// The roster's weakest player that is not its only kicker or defence
+    /// (nor, in IDP leagues, a defensive player the free agents never replace).
     fn worst(&self, roster: u32) -> Option<usize> {
         let players = &self.rosters[roster as usize - 1];
         players
             .iter()
             .copied()
+            .filter(|&p| super::is_fantasy(self.ctx.players[p].position))
             .filter(|&p| !matches!(self.ctx.players[p].position, "K" | "DEF"))
             .min_by(|&a, &b| self.quality(a).total_cmp(&self.quality(b)))
     }

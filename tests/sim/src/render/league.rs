@@ -7,64 +7,6 @@ use crate::ids::snowflake;
 use crate::timeline::Moment;
 use crate::world::{League, LeagueKind};
 
-/// Scoring as Sleeper stores it: float32 values widened to f64, so 0.04
-/// arrives as 0.03999999910593033. `rec` is the league's own.
-const SCORING: &[(&str, f32)] = &[
-    ("sack", 1.0),
-    ("fgm_40_49", 4.0),
-    ("pass_int", -2.0),
-    ("pts_allow_0", 10.0),
-    ("pass_2pt", 2.0),
-    ("st_td", 6.0),
-    ("rec_td", 6.0),
-    ("fgm_30_39", 3.0),
-    ("xpmiss", -1.0),
-    ("rush_td", 6.0),
-    ("rec_2pt", 2.0),
-    ("st_fum_rec", 1.0),
-    ("fgmiss", -1.0),
-    ("ff", 1.0),
-    ("pts_allow_14_20", 1.0),
-    ("fgm_0_19", 3.0),
-    ("int", 2.0),
-    ("def_st_fum_rec", 1.0),
-    ("fum_lost", -2.0),
-    ("pts_allow_1_6", 7.0),
-    ("fgm_20_29", 3.0),
-    ("pts_allow_21_27", 0.0),
-    ("xpm", 1.0),
-    ("rush_2pt", 2.0),
-    ("fum_rec", 2.0),
-    ("def_st_td", 6.0),
-    ("fgm_50p", 5.0),
-    ("def_td", 6.0),
-    ("safe", 2.0),
-    ("pass_yd", 0.04),
-    ("blk_kick", 2.0),
-    ("pass_td", 4.0),
-    ("rush_yd", 0.1),
-    ("fum", -1.0),
-    ("pts_allow_28_34", -1.0),
-    ("pts_allow_35p", -4.0),
-    ("fum_rec_td", 6.0),
-    ("rec_yd", 0.1),
-    ("def_st_ff", 1.0),
-    ("pts_allow_7_13", 4.0),
-    ("st_ff", 1.0),
-];
-
-fn scoring(league: &League) -> Value {
-    let mut map: Map<String, Value> = SCORING
-        .iter()
-        .map(|&(k, v)| (k.to_string(), Value::from(f64::from(v))))
-        .collect();
-    map.insert(
-        "rec".into(),
-        Value::from(f64::from(league.settings.rec as f32)),
-    );
-    Value::Object(map)
-}
-
 /// The week the league's season is in at `now`, and the last scored week.
 fn legs(m: &Moment, league: &League) -> (u32, u32) {
     let weeks = m.world.config.weeks;
@@ -130,7 +72,7 @@ pub fn league(m: &Moment, l: &League) -> Value {
         "season": l.season.to_string(),
         "season_type": "regular",
         "sport": "nfl",
-        "scoring_settings": scoring(l),
+        "scoring_settings": l.scoring.to_json(),
         "last_message_id": snowflake(msg_at, 7).to_string(),
         "last_author_avatar": author.avatar,
         "last_author_display_name": author.display_name,

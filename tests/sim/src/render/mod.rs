@@ -9,8 +9,11 @@
 //! - `matchups` — matchups and the two brackets
 //! - `moves`    — transactions and traded picks
 //! - `drafts`   — league drafts, draft, picks, draft traded picks
+//! - `weekly`   — weekly stats, projections and the NFL schedule (at the root)
 //!
-//! `None` means "not found": the server answers `null`.
+//! `None` means "not found": the server answers `null`. Stats and
+//! projections without `season_type` are `None` too (the server answers 400
+//! before rendering).
 
 mod drafts;
 mod league;
@@ -18,9 +21,11 @@ mod matchups;
 mod moves;
 mod nfl;
 mod rosters;
+mod weekly;
 
 use serde_json::Value;
 
+use crate::games::SeasonType;
 use crate::route::Endpoint;
 use crate::timeline::Moment;
 
@@ -66,5 +71,42 @@ pub fn render(m: &Moment, endpoint: &Endpoint) -> Option<Value> {
         Endpoint::Draft(id) => draft(id).map(|l| drafts::draft(m, l)),
         Endpoint::DraftPicks(id) => draft(id).map(|l| drafts::picks(m, l)),
         Endpoint::DraftTradedPicks(id) => draft(id).map(drafts::traded_picks),
+        Endpoint::Stats {
+            season,
+            week,
+            season_type,
+        } => weekly_rows(season, week, season_type.as_deref()?, |season, st, week| {
+            weekly::stats(m, season, st, week)
+        }),
+        Endpoint::Projections {
+            season,
+            week,
+            season_type,
+        } => weekly_rows(season, week, season_type.as_deref()?, |season, st, week| {
+            weekly::projections(m, season, st, week)
+        }),
+        Endpoint::Schedule {
+            season_type,
+            season,
+        } => {
+            let st = SeasonType::parse(season_type)?;
+            Some(weekly::schedule(m, st, season.parse().ok()?))
+        }
     }
+}
+
+/// Stats or projections of a week: `None` (not found) when the season or
+/// week is not a number, `[]` for a season type without data (`pre`).
+fn weekly_rows(
+    season: &str,
+    week: &str,
+    season_type: &str,
+    rows: impl FnOnce(i32, SeasonType, u32) -> Value,
+) -> Option<Value> {
+    let season: i32 = season.parse().ok()?;
+    let week: u32 = week.parse().ok()?;
+    Some(match SeasonType::parse(season_type) {
+        Some(st) => rows(season, st, week),
+        None => Value::Array(Vec::new()),
+    })
 }

@@ -33,11 +33,16 @@ pub fn state(m: &Moment) -> Value {
 /// Injury status for the simulated day: injury-prone players come and go,
 /// so the player map changes from day to day like the real one.
 fn injury(m: &Moment, index: usize, p: &Player) -> Option<&'static str> {
+    injury_at(m.world.config.seed, index, p, m.now)
+}
+
+/// A player's injury status at `at` (it changes once a week).
+pub(crate) fn injury_at(seed: u64, index: usize, p: &Player, at: i64) -> Option<&'static str> {
     if !p.injury_prone {
         return None;
     }
-    let week = m.now.div_euclid(7 * DAY_MS) as u64;
-    match noise::below(m.world.config.seed, &[tag::INJURY, index as u64, week], 6) {
+    let week = at.div_euclid(7 * DAY_MS) as u64;
+    match noise::below(seed, &[tag::INJURY, index as u64, week], 6) {
         0 => Some("Questionable"),
         1 => Some("Out"),
         2 => Some("IR"),

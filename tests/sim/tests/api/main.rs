@@ -4,11 +4,13 @@
 //! - `progress` — what changes with the simulated clock, and what must not
 //! - `faults`   — fault rates, damaged bodies, hangs, huge streamed bodies
 //! - `control`  — ETags, overrides, mutations, statistics, the control endpoints
+//! - `weekly`   — stats, projections and schedule at the root; matchups points from the stats
 
 mod control;
 mod faults;
 mod progress;
 mod shapes;
+mod weekly;
 
 use std::time::Duration;
 
