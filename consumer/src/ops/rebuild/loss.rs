@@ -54,9 +54,27 @@ fn examples(list: &[String]) -> String {
     }
 }
 
-/// Compare `shadow` (a schema built by the same migrations) with the live
-/// projection schema, on any session.
-pub async fn compare(
+impl Loss {
+    /// Both comparisons together (versions and series).
+    pub fn with(self, other: Loss) -> Loss {
+        let mut examples = self.series_examples;
+        examples.extend(other.series_examples);
+        examples.truncate(EXAMPLES as usize);
+        let mut scope_examples = self.scope_examples;
+        scope_examples.extend(other.scope_examples);
+        scope_examples.truncate(EXAMPLES as usize);
+        Loss {
+            scopes: self.scopes + other.scopes,
+            scope_examples,
+            series_rows: self.series_rows + other.series_rows,
+            series_examples: examples,
+        }
+    }
+}
+
+/// Live `_versions` scopes missing from `shadow` or older there: one small
+/// join (a row per scope), cheap enough to run under the swap's lock.
+pub async fn compare_versions(
     client: &impl GenericClient,
     shadow: &str,
 ) -> Result<Loss, tokio_postgres::Error> {
@@ -77,6 +95,19 @@ pub async fn compare(
         .await?;
     loss.scopes = rows.first().map_or(0, |r| r.get::<_, i64>(1) as u64);
     loss.scope_examples = rows.iter().map(|r| r.get(0)).collect();
+    Ok(loss)
+}
+
+/// Live series rows (score history, trending samples) missing from
+/// `shadow`: every series table's keys compared, the costly part. Run
+/// before the swap's lock: live series rows only grow by events the
+/// archive holds first, which the swap's tail applies to the shadow too.
+pub async fn compare_series(
+    client: &impl GenericClient,
+    shadow: &str,
+) -> Result<Loss, tokio_postgres::Error> {
+    let (live, shadow) = (quote_ident(PROJECTION_SCHEMA), quote_ident(shadow));
+    let mut loss = Loss::default();
     for table in TABLES.iter().filter(|t| t.mode == Mode::Series) {
         let name = quote_ident(table.name);
         let key: Vec<String> = table.key.iter().map(|k| quote_ident(k)).collect();

@@ -172,9 +172,19 @@ async fn rebuild_locked(
         report.events_read = tally.read();
         report.events_from_stream = tally.from_stream();
     };
+    // The costly half of the comparison, before the swap takes the lock.
+    let series_loss = loss::compare_series(&*c.admin, SHADOW_SCHEMA).await?;
+    if !series_loss.is_empty() && !options.allow_loss && !options.dry_run {
+        let loss = loss::compare_versions(&*c.admin, SHADOW_SCHEMA)
+            .await?
+            .with(series_loss);
+        return Err(RebuildError::WouldLose(loss));
+    }
     if options.dry_run {
         counted(&mut report);
-        report.loss = loss::compare(&*c.admin, SHADOW_SCHEMA).await?;
+        report.loss = loss::compare_versions(&*c.admin, SHADOW_SCHEMA)
+            .await?
+            .with(series_loss);
         report.scopes = count_versions(c.admin, SHADOW_SCHEMA).await?;
         drop_shadow(c.admin).await?;
         return Ok(report);
@@ -189,7 +199,7 @@ async fn rebuild_locked(
             max_body,
             tally: &tally,
         },
-        options.allow_loss,
+        (options.allow_loss, series_loss),
         &mut report,
     )
     .await?;

@@ -32,8 +32,8 @@ pub(super) struct Tail<'a> {
 
 /// The swap transaction (see the module doc), on the shadow session. Unless
 /// `allow_loss`, it refuses (rolls back) when the new tables lack what the
-/// live ones hold ([`loss::compare`], under the lock: nothing changes them
-/// meanwhile).
+/// live ones hold: `series_loss`, compared just before, and the versions,
+/// compared under the lock (nothing moves them meanwhile).
 pub(super) async fn swap(
     shadow: &mut Client,
     redis: &mut ConnectionManager,
@@ -44,7 +44,7 @@ pub(super) async fn swap(
         max_body,
         tally,
     }: Tail<'_>,
-    allow_loss: bool,
+    (allow_loss, series_loss): (bool, loss::Loss),
     report: &mut RebuildReport,
 ) -> Result<(), RebuildError> {
     let mut tx = shadow.transaction().await?;
@@ -59,7 +59,11 @@ pub(super) async fn swap(
     let tail = read_tail(&tx, watermark_ms, seen_max).await?;
     let mut seen = seen_max;
     apply_tail_in(&mut tx, tail, (max_body, tally), &mut seen, report).await?;
-    let loss = loss::compare(&tx, SHADOW_SCHEMA).await?;
+    // Series were compared before the lock (`series_loss`); versions are
+    // compared here, where nothing can move them.
+    let loss = loss::compare_versions(&tx, SHADOW_SCHEMA)
+        .await?
+        .with(series_loss);
     if !loss.is_empty() {
         if !allow_loss {
             // The shadow stays until the next run drops it; the tx rolls back.
