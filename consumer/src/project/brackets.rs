@@ -8,9 +8,9 @@
 
 use sleeper_shared::Scope;
 
-use super::parse::{element, int4, object_json, req_int4, top_array, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::ShapeError;
+use super::parse::{element, int4, object_json, req_int4, top_array, Ctx};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.playoff_brackets`.
 pub static PLAYOFF_BRACKETS: Table = Table {

@@ -6,12 +6,9 @@
 
 use sleeper_shared::Scope;
 
-use super::parse::{
-    array_json, boolean, element, id, int, int4, object_json, req_int4, string, top_array,
-    top_object, Ctx, ShapeError,
-};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::{array_json, boolean, element, id, int, int4, object_json};
+use super::parse::{req_int4, string, top_array, top_object, Ctx, ShapeError};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.drafts`.
 pub static DRAFTS: Table = Table {

@@ -7,9 +7,9 @@
 
 use sleeper_shared::Scope;
 
-use super::parse::{array_json, id, int4, object_json, string, text, top_object, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::{array_json, id, int4, object_json, string, text};
+use super::parse::{top_object, Ctx, ShapeError};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.leagues`. Big-number ids (`bracket_id`, …) are text holding the exact integer.
 pub static LEAGUES: Table = Table {

@@ -11,13 +11,10 @@
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{
-    array, decimal, decimal_of, element, id_list, int4, object, req_int4, top_array, Ctx,
-    ShapeError,
-};
+use super::parse::{array, decimal, decimal_of, element, id_list, int4};
+use super::parse::{object, req_int4, top_array, Ctx, ShapeError};
 use super::rosters::EMPTY_SLOT;
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.matchups`.
 pub static MATCHUPS: Table = Table {

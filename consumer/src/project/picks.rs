@@ -10,9 +10,9 @@
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{element, id, int4, req_int4, req_string, top_array, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::ShapeError;
+use super::parse::{element, id, int4, req_int4, req_string, top_array, Ctx};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.traded_picks`.
 pub static TRADED_PICKS: Table = Table {

@@ -18,9 +18,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{boolean, field, int, int4, json_text, string, text, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::ShapeError;
+use super::parse::{boolean, field, int, int4, json_text, string, text, Ctx};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.players`.
 pub static PLAYERS: Table = Table {

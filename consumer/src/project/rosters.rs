@@ -11,12 +11,10 @@
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{
-    array_json, element, id, id_list, int4, json_text, object, object_json, req_int4, split_points,
-    top_array, Ctx, ShapeError,
-};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::ShapeError;
+use super::parse::{array_json, element, id, id_list, int4, json_text, object};
+use super::parse::{object_json, req_int4, split_points, top_array, Ctx};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.rosters`.
 pub static ROSTERS: Table = Table {

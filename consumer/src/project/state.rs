@@ -3,8 +3,7 @@
 use sleeper_shared::Scope;
 
 use super::parse::{boolean, int4, text, top_object, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.nfl_state`.
 pub static NFL_STATE: Table = Table {

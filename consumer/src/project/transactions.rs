@@ -8,12 +8,9 @@
 
 use sleeper_shared::Scope;
 
-use super::parse::{
-    array_json, element, id, int, int4_of, object, object_json, req_id, string, top_array, Ctx,
-    ShapeError,
-};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::{array_json, element, id, int, int4_of, object};
+use super::parse::{object_json, req_id, string, top_array, Ctx, ShapeError};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.transactions`.
 pub static TRANSACTIONS: Table = Table {

@@ -7,8 +7,7 @@
 use sleeper_shared::Scope;
 
 use super::parse::{element, int, req_id, top_array, Ctx, ShapeError};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.trending_players`.
 pub static TRENDING_PLAYERS: Table = Table {

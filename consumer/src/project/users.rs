@@ -12,11 +12,9 @@
 use serde_json::Value;
 use sleeper_shared::Scope;
 
-use super::parse::{
-    boolean, element, object, object_json, req_id, text, top_array, top_object, Ctx, ShapeError,
-};
-use super::table::Projection;
-use super::table::{col, ColType::*, Mode, Table, TableRows, Val};
+use super::parse::{boolean, element, object, object_json, req_id, ShapeError};
+use super::parse::{text, top_array, top_object, Ctx};
+use super::table::{col, ColType::*, Mode, Projection, Table, TableRows, Val};
 
 /// `sleeper.league_users`.
 pub static LEAGUE_USERS: Table = Table {
