@@ -98,27 +98,75 @@ pub async fn compare_versions(
     Ok(loss)
 }
 
-/// Live series rows (score history, trending samples) missing from
-/// `shadow`: every series table's keys compared, the costly part. Run
-/// before the swap's lock: live series rows only grow by events the
-/// archive holds first, which the swap's tail applies to the shadow too.
-pub async fn compare_series(
+/// The temp table (of the session that stages it) holding a series
+/// table's candidate missing keys.
+fn staged(table: &str) -> String {
+    quote_ident(&format!("lost_{table}"))
+}
+
+/// The costly half, before the swap's lock: the keys of live series rows
+/// (score history, trending samples) that `shadow` lacks right now, kept in
+/// temp tables of this session (`pg_temp.lost_<table>`). Some of them may
+/// still arrive with the swap's tail (events archived since the catch-up);
+/// any row live gains meanwhile comes from such an event too, so only these
+/// candidates need looking at again ([`recheck_series`], on the same
+/// session). Returns how many candidates there are.
+pub async fn stage_series(
+    client: &impl GenericClient,
+    shadow: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    let (live, shadow) = (quote_ident(PROJECTION_SCHEMA), quote_ident(shadow));
+    let mut candidates = 0;
+    for table in TABLES.iter().filter(|t| t.mode == Mode::Series) {
+        let (name, lost) = (quote_ident(table.name), staged(table.name));
+        let key = key_list(table);
+        client
+            .batch_execute(&format!(
+                "DROP TABLE IF EXISTS pg_temp.{lost};
+                 CREATE TEMP TABLE {lost} AS
+                   SELECT {key} FROM {live}.{name} EXCEPT SELECT {key} FROM {shadow}.{name}"
+            ))
+            .await?;
+        let n: i64 = client
+            .query_one(&format!("SELECT count(*) FROM pg_temp.{lost}"), &[])
+            .await?
+            .get(0);
+        candidates += n as u64;
+    }
+    Ok(candidates)
+}
+
+/// Of the candidates [`stage_series`] kept (on this same session), the
+/// rows `shadow` still lacks: the series loss. Cheap — it reads the
+/// candidates, not the tables — so it runs under the swap's lock.
+pub async fn recheck_series(
     client: &impl GenericClient,
     shadow: &str,
 ) -> Result<Loss, tokio_postgres::Error> {
-    let (live, shadow) = (quote_ident(PROJECTION_SCHEMA), quote_ident(shadow));
+    let shadow = quote_ident(shadow);
     let mut loss = Loss::default();
     for table in TABLES.iter().filter(|t| t.mode == Mode::Series) {
-        let name = quote_ident(table.name);
-        let key: Vec<String> = table.key.iter().map(|k| quote_ident(k)).collect();
-        let key = key.join(", ");
+        let (name, lost) = (quote_ident(table.name), staged(table.name));
+        let matches: Vec<String> = table
+            .key
+            .iter()
+            .map(|k| format!("s.{k} = l.{k}", k = quote_ident(k)))
+            .collect();
         let rows = client
             .query(
                 &format!(
                     "SELECT '{table_name} (' || concat_ws(', ', {key}) || ')', count(*) OVER ()
-                     FROM (SELECT {key} FROM {live}.{name} EXCEPT SELECT {key} FROM {shadow}.{name}) AS lost
+                     FROM pg_temp.{lost} AS l
+                     WHERE NOT EXISTS (SELECT 1 FROM {shadow}.{name} AS s WHERE {matches})
                      ORDER BY 1 LIMIT $1",
-                    table_name = table.name
+                    table_name = table.name,
+                    key = table
+                        .key
+                        .iter()
+                        .map(|k| format!("l.{}", quote_ident(k)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    matches = matches.join(" AND "),
                 ),
                 &[&EXAMPLES],
             )
@@ -129,4 +177,13 @@ pub async fn compare_series(
             .extend(rows.iter().take(room).map(|r| r.get::<_, String>(0)));
     }
     Ok(loss)
+}
+
+fn key_list(table: &crate::project::Table) -> String {
+    table
+        .key
+        .iter()
+        .map(|k| quote_ident(k))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

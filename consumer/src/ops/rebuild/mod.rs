@@ -172,23 +172,9 @@ async fn rebuild_locked(
         report.events_read = tally.read();
         report.events_from_stream = tally.from_stream();
     };
-    // The costly half of the comparison, before the swap takes the lock.
-    let series_loss = loss::compare_series(&*c.admin, SHADOW_SCHEMA).await?;
-    if !series_loss.is_empty() && !options.allow_loss && !options.dry_run {
-        let loss = loss::compare_versions(&*c.admin, SHADOW_SCHEMA)
-            .await?
-            .with(series_loss);
-        return Err(RebuildError::WouldLose(loss));
-    }
-    if options.dry_run {
-        counted(&mut report);
-        report.loss = loss::compare_versions(&*c.admin, SHADOW_SCHEMA)
-            .await?
-            .with(series_loss);
-        report.scopes = count_versions(c.admin, SHADOW_SCHEMA).await?;
-        drop_shadow(c.admin).await?;
-        return Ok(report);
-    }
+    // The costly half of the comparison, before the swap takes the lock,
+    // on the session the swap runs on.
+    loss::stage_series(&*c.shadow, SHADOW_SCHEMA).await?;
     swap::swap(
         c.shadow,
         c.redis,
@@ -199,11 +185,16 @@ async fn rebuild_locked(
             max_body,
             tally: &tally,
         },
-        (options.allow_loss, series_loss),
+        (options.allow_loss, options.dry_run),
         &mut report,
     )
     .await?;
     counted(&mut report);
+    if options.dry_run {
+        report.scopes = count_versions(c.admin, SHADOW_SCHEMA).await?;
+        drop_shadow(c.admin).await?;
+        return Ok(report);
+    }
     report.swapped = true;
     report.scopes = count_versions(c.admin, PROJECTION_SCHEMA).await?;
     Ok(report)

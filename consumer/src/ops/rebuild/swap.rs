@@ -30,10 +30,11 @@ pub(super) struct Tail<'a> {
     pub tally: &'a Tally,
 }
 
-/// The swap transaction (see the module doc), on the shadow session. Unless
+/// The swap transaction (see the module doc), on the shadow session, which
+/// staged the series candidates (`loss::stage_series`). Unless
 /// `allow_loss`, it refuses (rolls back) when the new tables lack what the
-/// live ones hold: `series_loss`, compared just before, and the versions,
-/// compared under the lock (nothing moves them meanwhile).
+/// live ones hold, compared under the lock; a `dry_run` stops after the
+/// comparison and rolls back.
 pub(super) async fn swap(
     shadow: &mut Client,
     redis: &mut ConnectionManager,
@@ -44,7 +45,7 @@ pub(super) async fn swap(
         max_body,
         tally,
     }: Tail<'_>,
-    (allow_loss, series_loss): (bool, loss::Loss),
+    (allow_loss, dry_run): (bool, bool),
     report: &mut RebuildReport,
 ) -> Result<(), RebuildError> {
     let mut tx = shadow.transaction().await?;
@@ -59,11 +60,17 @@ pub(super) async fn swap(
     let tail = read_tail(&tx, watermark_ms, seen_max).await?;
     let mut seen = seen_max;
     apply_tail_in(&mut tx, tail, (max_body, tally), &mut seen, report).await?;
-    // Series were compared before the lock (`series_loss`); versions are
-    // compared here, where nothing can move them.
+    // Nothing moves the live tables now, and the shadow has every event the
+    // archive holds: versions compared in full, series candidates staged
+    // before the lock rechecked.
     let loss = loss::compare_versions(&tx, SHADOW_SCHEMA)
         .await?
-        .with(series_loss);
+        .with(loss::recheck_series(&tx, SHADOW_SCHEMA).await?);
+    if dry_run {
+        // The comparison is the whole point: roll back, swap nothing.
+        report.loss = loss;
+        return Ok(());
+    }
     if !loss.is_empty() {
         if !allow_loss {
             // The shadow stays until the next run drops it; the tx rolls back.
