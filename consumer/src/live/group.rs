@@ -12,7 +12,6 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
-pub use sleeper_shared::redis_conn::is_oom;
 use sleeper_shared::redis_reply;
 use sleeper_shared::telemetry::{Check, CheckResult};
 

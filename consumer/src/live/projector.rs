@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use redis::aio::ConnectionManager;
-use sleeper_shared::redis_conn::describe;
+use sleeper_shared::redis_conn::{describe, is_oom};
 use sleeper_shared::stream::StreamKeys;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +16,7 @@ use crate::live::ack::{ack, dead_letter};
 use crate::live::apply::Disposition;
 use crate::live::batch;
 use crate::live::dead::DeadReason;
-use crate::live::group::{ensure_group, is_missing_group, is_oom};
+use crate::live::group::{ensure_group, is_missing_group};
 use crate::live::read::Reader;
 use crate::live::registry;
 use crate::live::trim::{self, TrimDecision};

@@ -11,7 +11,7 @@ use sleeper_sim::SimConfig;
 use sleeper_tests::harness::events::decoded;
 use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
-use sleeper_tests::harness::{fixture, Bin, TestEnv};
+use sleeper_tests::harness::{fixture, Bin, Proc, TestEnv};
 
 use crate::support::{assert_stops_cleanly, eventually, until_ready_is, with};
 
@@ -350,6 +350,48 @@ async fn a_slow_fetch_finishing_after_a_newer_one_is_not_appended() {
     assert_eq!(rosters[0].body, new.to_vec());
 }
 
+/// `sleeper-producer run` polling the state every second from a fake
+/// Sleeper that answers week 1, appending to `env`'s stream on the Redis
+/// at `redis_url`, serving HTTP on `port`.
+pub struct StateProducer {
+    pub fake: Fake,
+    pub run: Proc,
+    pub port: u16,
+    /// Holds the `SLEEPER_POLL_CONFIG` file while the producer runs.
+    pub _poll: tempfile::TempDir,
+}
+
+impl StateProducer {
+    pub async fn start(env: &TestEnv, redis_url: &str) -> Self {
+        let fake = Fake::start().await;
+        fake.set(
+            "/state/nfl",
+            200,
+            br#"{"season":"2025","week":1,"season_type":"regular"}"#.to_vec(),
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let poll = dir.path().join("poll.toml");
+        std::fs::write(&poll, "[intervals]\nstate = \"1s\"\n").expect("poll config");
+        let port = free_port();
+        let vars = with(
+            &env.vars(),
+            &[
+                ("REDIS_URL", redis_url.to_string()),
+                ("SLEEPER_API_BASE_URL", fake.base_url()),
+                ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
+                ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+            ],
+        );
+        let run = Bin::producer().spawn(&["run"], &vars);
+        Self {
+            fake,
+            run,
+            port,
+            _poll: dir,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
     let env = TestEnv::new("prod_redis").await;
@@ -357,26 +399,12 @@ async fn run_recovers_by_itself_after_redis_is_killed_and_restarted() {
         aof: true,
         ..RedisOptions::default()
     });
-    let fake = Fake::start().await;
-    fake.set(
-        "/state/nfl",
-        200,
-        br#"{"season":"2025","week":1,"season_type":"regular"}"#.to_vec(),
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let poll = dir.path().join("poll.toml");
-    std::fs::write(&poll, "[intervals]\nstate = \"1s\"\n").expect("poll config");
-    let port = free_port();
-    let vars = with(
-        &env.vars(),
-        &[
-            ("REDIS_URL", redis.url()),
-            ("SLEEPER_API_BASE_URL", fake.base_url()),
-            ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
-            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
-        ],
-    );
-    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let StateProducer {
+        fake,
+        mut run,
+        port,
+        _poll,
+    } = StateProducer::start(&env, &redis.url()).await;
     let count_state = || async {
         decoded(&redis.url(), &env.stream_key)
             .await

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use sleeper_tests::harness::env::redis_at;
 use sleeper_tests::harness::events::{self, state};
-use sleeper_tests::harness::fake::Fake;
 use sleeper_tests::harness::season::{self, SeasonSpec};
 use sleeper_tests::harness::servers::{free_port, RedisOptions, RedisServer};
 use sleeper_tests::harness::{Bin, Proc, TestEnv};
 
+use crate::producer::StateProducer;
 use crate::support::{checksums, eventually, http_get, until_ready_is, with};
 
 /// A consumer of `env`'s stream and database on the Redis at `redis_url`,
@@ -320,6 +320,17 @@ async fn fill_up(conn: &mut redis::aio::ConnectionManager) {
     );
 }
 
+/// Give a Redis that `fill_up` filled room again: no memory limit.
+async fn make_room(conn: &mut redis::aio::ConnectionManager) {
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query_async(conn)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_letter() {
     let events = season::generate(SeasonSpec {
@@ -411,13 +422,7 @@ async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_
     .await;
 
     // Room again: the held dead letter is written, nothing stays pending.
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(0)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    make_room(&mut conn).await;
     eventually(Duration::from_secs(30), "the dead letter written", || {
         let mut conn = conn.clone();
         let dlq = format!("{}:dlq", env.stream_key);
@@ -437,26 +442,12 @@ async fn a_full_redis_lets_a_consumer_drain_ack_and_trim_and_hold_only_its_dead_
 async fn a_producer_facing_a_full_redis_waits_quietly_without_fetching_and_resumes() {
     let env = TestEnv::new("oom_producer").await;
     let redis = RedisServer::start(RedisOptions::default());
-    let fake = Fake::start().await;
-    fake.set(
-        "/state/nfl",
-        200,
-        br#"{"season":"2025","week":1,"season_type":"regular"}"#.to_vec(),
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let poll = dir.path().join("poll.toml");
-    std::fs::write(&poll, "[intervals]\nstate = \"1s\"\n").expect("poll config");
-    let port = free_port();
-    let vars = with(
-        &env.vars(),
-        &[
-            ("REDIS_URL", redis.url()),
-            ("SLEEPER_API_BASE_URL", fake.base_url()),
-            ("SLEEPER_POLL_CONFIG", poll.display().to_string()),
-            ("HTTP_ADDR", format!("127.0.0.1:{port}")),
-        ],
-    );
-    let mut run = Bin::producer().spawn(&["run"], &vars);
+    let StateProducer {
+        fake,
+        mut run,
+        port,
+        _poll,
+    } = StateProducer::start(&env, &redis.url()).await;
     let mut conn = redis_at(&redis.url()).await;
     let states = |conn: redis::aio::ConnectionManager| {
         let key = env.stream_key.clone();
@@ -502,13 +493,7 @@ async fn a_producer_facing_a_full_redis_waits_quietly_without_fetching_and_resum
     assert_eq!(states(conn.clone()).await, 1);
 
     // Room again: it resumes by itself and appends the change.
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(0)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    make_room(&mut conn).await;
     eventually(
         Duration::from_secs(15),
         "the state appended again",
