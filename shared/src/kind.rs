@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// One of the seventeen kinds of snapshot the producer publishes.
+/// One of the twenty kinds of snapshot the producer publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -29,11 +29,14 @@ pub enum Kind {
     Draft,
     DraftPicks,
     DraftTradedPicks,
+    NflStats,
+    NflProjections,
+    NflSchedule,
 }
 
 impl Kind {
     /// Every kind, in a stable order (used for metrics pre-registration and `--kind` help).
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 20] = [
         Kind::State,
         Kind::Players,
         Kind::Trending,
@@ -51,6 +54,9 @@ impl Kind {
         Kind::Draft,
         Kind::DraftPicks,
         Kind::DraftTradedPicks,
+        Kind::NflStats,
+        Kind::NflProjections,
+        Kind::NflSchedule,
     ];
 
     /// The contract's spelling, as in the stream's `kind` field.
@@ -73,6 +79,9 @@ impl Kind {
             Kind::Draft => "draft",
             Kind::DraftPicks => "draft_picks",
             Kind::DraftTradedPicks => "draft_traded_picks",
+            Kind::NflStats => "nfl_stats",
+            Kind::NflProjections => "nfl_projections",
+            Kind::NflSchedule => "nfl_schedule",
         }
     }
 }
@@ -85,7 +94,7 @@ impl fmt::Display for Kind {
 
 /// A string that names no kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown kind {0:?} (expected one of: state, players, trending, user, user_leagues, league, rosters, users, matchups, transactions, traded_picks, winners_bracket, losers_bracket, league_drafts, draft, draft_picks, draft_traded_picks)")]
+#[error("unknown kind {0:?} (expected one of: state, players, trending, user, user_leagues, league, rosters, users, matchups, transactions, traded_picks, winners_bracket, losers_bracket, league_drafts, draft, draft_picks, draft_traded_picks, nfl_stats, nfl_projections, nfl_schedule)")]
 pub struct UnknownKind(pub String);
 
 impl FromStr for Kind {

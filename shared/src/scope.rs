@@ -26,6 +26,43 @@ impl Trend {
     }
 }
 
+/// An NFL season type of the stats, projections and schedule endpoints
+/// (`season_type=` in their URLs). Pre-season has no weekly stats there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SeasonType {
+    Regular,
+    Post,
+}
+
+impl SeasonType {
+    /// `regular` or `post`, as in the URL and the rows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeasonType::Regular => "regular",
+            SeasonType::Post => "post",
+        }
+    }
+
+    /// The spelling of `/state/nfl`'s `season_type` (`regular`, `post`);
+    /// `None` for the others (`pre`, `off`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "regular" => Some(SeasonType::Regular),
+            "post" => Some(SeasonType::Post),
+            _ => None,
+        }
+    }
+}
+
+/// Which Sleeper host serves a scope: the `/v1` API (`SLEEPER_API_BASE_URL`)
+/// or the stats host (`SLEEPER_STATS_BASE_URL`: stats, projections,
+/// schedule, served outside `/v1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    V1,
+    Stats,
+}
+
 /// A snapshot's scope. Ids are kept as the strings Sleeper uses in URLs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
@@ -56,6 +93,23 @@ pub enum Scope {
     Draft(String),
     DraftPicks(String),
     DraftTradedPicks(String),
+    /// One week's stat lines of every player (`/stats/nfl/...`).
+    NflStats {
+        season_type: SeasonType,
+        season: u16,
+        week: u8,
+    },
+    /// One week's projected stat lines (`/projections/nfl/...`).
+    NflProjections {
+        season_type: SeasonType,
+        season: u16,
+        week: u8,
+    },
+    /// A season type's games (`/schedule/nfl/...`).
+    NflSchedule {
+        season_type: SeasonType,
+        season: u16,
+    },
 }
 
 /// Why a string is not a canonical scope.
@@ -87,6 +141,19 @@ impl Scope {
             Scope::Draft(_) => Kind::Draft,
             Scope::DraftPicks(_) => Kind::DraftPicks,
             Scope::DraftTradedPicks(_) => Kind::DraftTradedPicks,
+            Scope::NflStats { .. } => Kind::NflStats,
+            Scope::NflProjections { .. } => Kind::NflProjections,
+            Scope::NflSchedule { .. } => Kind::NflSchedule,
+        }
+    }
+
+    /// The host that serves this scope.
+    pub fn api(&self) -> Api {
+        match self {
+            Scope::NflStats { .. } | Scope::NflProjections { .. } | Scope::NflSchedule { .. } => {
+                Api::Stats
+            }
+            _ => Api::V1,
         }
     }
 
@@ -108,9 +175,29 @@ impl Scope {
         }
     }
 
-    /// The request path and query below the API base URL.
+    /// The request path and query below the base URL of its [`Api`].
     pub fn url_path(&self) -> String {
         match self {
+            Scope::NflStats {
+                season_type,
+                season,
+                week,
+            } => format!(
+                "/stats/nfl/{season}/{week}?season_type={}",
+                season_type.as_str()
+            ),
+            Scope::NflProjections {
+                season_type,
+                season,
+                week,
+            } => format!(
+                "/projections/nfl/{season}/{week}?season_type={}",
+                season_type.as_str()
+            ),
+            Scope::NflSchedule {
+                season_type,
+                season,
+            } => format!("/schedule/nfl/{}/{season}", season_type.as_str()),
             Scope::Trending(t) => {
                 format!(
                     "/players/nfl/trending/{}?lookback_hours=24&limit=25",
@@ -147,6 +234,20 @@ impl fmt::Display for Scope {
             Scope::Draft(id) => write!(f, "draft/{id}"),
             Scope::DraftPicks(id) => write!(f, "draft/{id}/picks"),
             Scope::DraftTradedPicks(id) => write!(f, "draft/{id}/traded_picks"),
+            Scope::NflStats {
+                season_type,
+                season,
+                week,
+            } => write!(f, "stats/nfl/{}/{season}/{week}", season_type.as_str()),
+            Scope::NflProjections {
+                season_type,
+                season,
+                week,
+            } => write!(f, "projections/nfl/{}/{season}/{week}", season_type.as_str()),
+            Scope::NflSchedule {
+                season_type,
+                season,
+            } => write!(f, "schedule/nfl/{}/{season}", season_type.as_str()),
         }
     }
 }
@@ -180,6 +281,15 @@ impl FromStr for Scope {
                 .filter(|n| *n <= 30)
                 .ok_or_else(|| err("week/round must be 0-30"))
         };
+        let year = |x: &str| -> Result<u16, ScopeError> {
+            x.parse::<u16>()
+                .ok()
+                .filter(|y| (2000..=2200).contains(y))
+                .ok_or_else(|| err("season must be a year"))
+        };
+        let season_type = |x: &str| -> Result<SeasonType, ScopeError> {
+            SeasonType::parse(x).ok_or_else(|| err("season type must be regular or post"))
+        };
         let parts: Vec<&str> = s.split('/').collect();
         Ok(match parts.as_slice() {
             ["state", "nfl"] => Scope::State,
@@ -189,11 +299,21 @@ impl FromStr for Scope {
             ["user", u] => Scope::User(id(u)?),
             ["user", u, "leagues", season] => Scope::UserLeagues {
                 user_id: id(u)?,
-                season: season
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|y| (2000..=2200).contains(y))
-                    .ok_or_else(|| err("season must be a year"))?,
+                season: year(season)?,
+            },
+            ["stats", "nfl", t, season, w] => Scope::NflStats {
+                season_type: season_type(t)?,
+                season: year(season)?,
+                week: num(w)?,
+            },
+            ["projections", "nfl", t, season, w] => Scope::NflProjections {
+                season_type: season_type(t)?,
+                season: year(season)?,
+                week: num(w)?,
+            },
+            ["schedule", "nfl", t, season] => Scope::NflSchedule {
+                season_type: season_type(t)?,
+                season: year(season)?,
             },
             ["league", l] => Scope::League(id(l)?),
             ["league", l, "rosters"] => Scope::Rosters(id(l)?),
@@ -255,12 +375,32 @@ mod tests {
                 Kind::DraftTradedPicks,
                 "/draft/77/traded_picks",
             ),
+            (
+                "stats/nfl/regular/2025/3",
+                Kind::NflStats,
+                "/stats/nfl/2025/3?season_type=regular",
+            ),
+            (
+                "projections/nfl/post/2025/1",
+                Kind::NflProjections,
+                "/projections/nfl/2025/1?season_type=post",
+            ),
+            (
+                "schedule/nfl/regular/2025",
+                Kind::NflSchedule,
+                "/schedule/nfl/regular/2025",
+            ),
         ];
         for (s, kind, path) in cases {
             let scope: Scope = s.parse().unwrap();
             assert_eq!(scope.to_string(), s);
             assert_eq!(scope.kind(), kind);
             assert_eq!(scope.url_path(), path);
+            let stats = matches!(kind, Kind::NflStats | Kind::NflProjections | Kind::NflSchedule);
+            assert_eq!(scope.api() == Api::Stats, stats, "{s}");
+            if stats {
+                assert_eq!(scope.league_id(), None, "{s} belongs to no league");
+            }
         }
     }
 
@@ -281,6 +421,9 @@ mod tests {
             "league/1/matchups/99",
             "state/mlb",
             "league/a b",
+            "stats/nfl/pre/2025/1",
+            "stats/nfl/regular/25/1",
+            "schedule/nfl/regular/2025/1",
         ] {
             assert!(bad.parse::<Scope>().is_err(), "{bad} should be rejected");
         }

@@ -14,6 +14,8 @@ mod drafts;
 pub mod kept;
 mod league;
 mod matchups;
+mod nfl_schedule;
+mod nfl_stats;
 pub mod parse;
 mod picks;
 mod players;
@@ -37,7 +39,7 @@ use sleeper_shared::StreamId;
 /// whenever any projection's output changes: each running consumer registers
 /// it with a heartbeat, and `rebuild` refuses to swap while a live consumer
 /// runs an older one (it would keep writing the old shape into new tables).
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
 
 /// Every projection table, in the order of the migrations (tests, tools).
 pub static TABLES: &[&Table] = &[
@@ -59,6 +61,12 @@ pub static TABLES: &[&Table] = &[
     &drafts::DRAFT_PICKS,
     &brackets::PLAYOFF_BRACKETS,
     &trending::TRENDING_PLAYERS,
+    &league::LEAGUE_SCORING,
+    &nfl_schedule::NFL_GAMES,
+    &nfl_stats::PLAYER_STAT_LINES,
+    &nfl_stats::PLAYER_WEEK_STATS,
+    &nfl_stats::PLAYER_STAT_SAMPLES,
+    &nfl_stats::PLAYER_PROJECTION_SAMPLES,
 ];
 
 /// Sets of rows grouped by table, in [`TABLES`] order (the writers write
@@ -127,6 +135,9 @@ pub fn project_tables(
         Kind::Draft => drafts::project_draft(&ctx),
         Kind::DraftPicks => drafts::project_picks(&ctx),
         Kind::DraftTradedPicks => picks::project_draft(&ctx),
+        Kind::NflStats => nfl_stats::project_stats(&ctx),
+        Kind::NflProjections => nfl_stats::project_projections(&ctx),
+        Kind::NflSchedule => nfl_schedule::project(&ctx),
     }
     .map_err(|e| shape(e.to_string()))?;
     projection.snapshot.retain(|t| keep(t.table));
