@@ -5,7 +5,7 @@ use sleeper_shared::redis_conn::{self, RedisConnError};
 
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
-use crate::fetch::{Fetcher, RetryPolicy};
+use crate::fetch::{BaseUrls, Fetcher, RetryPolicy};
 use crate::metrics::ProducerMetrics;
 use crate::publish::Publisher;
 use crate::quota::Quota;
@@ -53,7 +53,10 @@ impl Producer {
             metrics.clone(),
         );
         let fetcher = Fetcher::new(
-            config.api_base_url.clone(),
+            BaseUrls {
+                v1: config.api_base_url.clone(),
+                stats: config.stats_base_url.clone(),
+            },
             config.http_timeout,
             config.max_body_bytes,
             quota.clone(),

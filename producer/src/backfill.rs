@@ -3,7 +3,8 @@
 //! Each league chain is walked back from its newest league (all seasons, or
 //! `--seasons N`), and per season everything a league has is fetched:
 //! league, members, rosters, every week's matchups and transaction rounds,
-//! brackets, traded picks, drafts and each draft's picks and traded picks.
+//! brackets, traded picks, drafts and each draft's picks and traded picks,
+//! and the NFL's stats, projections and schedule of that season.
 //! It all goes through the same `Syncer` as polling — the same shared quota
 //! (so `backfill` beside `run` never exceeds it), tickets and dedup — with
 //! envelopes marked `backfill`. A scope is fetched at most once per run, and
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::Producer;
 use crate::discover::{self, LeagueInfo};
 use crate::once::{sync_all, PassReport};
+use crate::plan;
 use crate::sync::Synced;
 
 /// Weeks fetched when a league does not say when its playoffs start.
@@ -214,6 +216,9 @@ async fn season(
         Scope::TradedPicks(l()),
         Scope::LeagueDrafts(l()),
     ];
+    // The NFL's data of the league's season, once per season however many
+    // leagues share it (`done`).
+    scopes.extend(info.season.map(plan::nfl_season).unwrap_or_default());
     for week in 1..=last_week {
         scopes.push(Scope::Matchups {
             league_id: l(),

@@ -83,6 +83,20 @@ pub struct Cadence {
     pub user: Duration,
     /// A user's league list of a season.
     pub user_leagues: Duration,
+    /// The current week's NFL stats inside game windows.
+    pub stats_live: Duration,
+    /// The current week's NFL stats outside game windows, and the previous
+    /// week's for `corrections_for` after the week rolled (corrections).
+    pub stats: Duration,
+    /// The current week's projections (plus one fetch in the hour before
+    /// each game window, so a pre-kickoff projection is always in the log).
+    pub projections: Duration,
+    /// The season's NFL schedule outside game windows.
+    pub schedule: Duration,
+    /// The schedule inside game windows (game status).
+    pub schedule_live: Duration,
+    /// How long before a game window the pre-kickoff projections are fetched.
+    pub pre_window: Duration,
 }
 
 impl Default for Cadence {
@@ -119,6 +133,12 @@ impl Default for Cadence {
             trending: m(60),
             user: m(24 * 60),
             user_leagues: m(60),
+            stats_live: m(10),
+            stats: m(60),
+            projections: m(24 * 60),
+            schedule: m(24 * 60),
+            schedule_live: m(5),
+            pre_window: m(60),
         }
     }
 }
@@ -235,6 +255,12 @@ impl Cadence {
                 "trending" => &mut c.trending,
                 "user" => &mut c.user,
                 "user_leagues" => &mut c.user_leagues,
+                "stats_live" => &mut c.stats_live,
+                "stats" => &mut c.stats,
+                "projections" => &mut c.projections,
+                "schedule" => &mut c.schedule,
+                "schedule_live" => &mut c.schedule_live,
+                "pre_window" => &mut c.pre_window,
                 _ => return Err(invalid(&field, value, "a known interval name")),
             };
             *slot = d;
@@ -252,6 +278,31 @@ impl Cadence {
         self.windows
             .iter()
             .any(|w| w.day == day && minute >= w.start_min && minute < w.end_min)
+    }
+}
+
+impl Cadence {
+    /// When the pre-kickoff period began (ms), if `now_ms` is within
+    /// `pre_window` before the start of a game window (and not in one).
+    pub fn pre_window_since(&self, now_ms: i64) -> Option<i64> {
+        if self.in_game_window(now_ms) {
+            return None;
+        }
+        let lead = self.pre_window.as_millis() as i64;
+        let local = self.tz.timestamp_millis_opt(now_ms + lead).single()?;
+        let minute = local.hour() * 60 + local.minute();
+        let day = local.weekday();
+        self.windows
+            .iter()
+            .find(|w| w.day == day && minute >= w.start_min && minute < w.end_min)
+            .map(|w| {
+                // `now + lead` is `into` past the window's start, so the
+                // pre-kickoff period (`lead` before the start) began `into` ago.
+                let into = i64::from(minute - w.start_min) * 60_000
+                    + i64::from(local.second()) * 1000
+                    + i64::from(local.timestamp_subsec_millis());
+                now_ms - into
+            })
     }
 }
 
@@ -278,6 +329,21 @@ mod tests {
         assert!(c.in_game_window(SUN_14_ET));
         assert!(!c.in_game_window(SUN_10_ET));
         assert!(!c.in_game_window(TUE_21_ET));
+    }
+
+    #[test]
+    fn the_hour_before_a_window_is_pre_kickoff() {
+        let c = Cadence::default();
+        let sun_13_et = SUN_14_ET - 3_600_000;
+        let sun_1230_et = sun_13_et - 1_800_000;
+        assert_eq!(c.pre_window_since(sun_1230_et), Some(sun_13_et - 3_600_000));
+        assert_eq!(
+            c.pre_window_since(sun_13_et - 3_600_000),
+            Some(sun_13_et - 3_600_000)
+        );
+        assert_eq!(c.pre_window_since(sun_13_et - 3_600_001), None);
+        assert_eq!(c.pre_window_since(SUN_14_ET), None, "inside the window");
+        assert_eq!(c.pre_window_since(SUN_10_ET), None);
     }
 
     #[test]

@@ -9,6 +9,11 @@ use sleeper_shared::stream::StreamKeys;
 /// Sleeper asks for fewer than this many calls a minute per IP.
 pub const SLEEPER_HARD_LIMIT_PER_MINUTE: u32 = 1000;
 
+/// Where the `/v1` API lives.
+pub const DEFAULT_API_BASE_URL: &str = "https://api.sleeper.app/v1";
+/// Where stats, projections and the schedule live.
+pub const DEFAULT_STATS_BASE_URL: &str = "https://api.sleeper.com";
+
 /// Everything the producer needs to run.
 #[derive(Debug, Clone)]
 pub struct ProducerConfig {
@@ -17,6 +22,12 @@ pub struct ProducerConfig {
     /// `SLEEPER_API_BASE_URL` without a trailing `/` (default
     /// `https://api.sleeper.app/v1`).
     pub api_base_url: String,
+    /// `SLEEPER_STATS_BASE_URL` without a trailing `/`: the host of stats,
+    /// projections and the schedule, served outside `/v1`. Default
+    /// `https://api.sleeper.com`; when `SLEEPER_API_BASE_URL` points
+    /// elsewhere (a simulator, a proxy), that URL without its `/v1`, so
+    /// redirecting one never leaves the other on the real host.
+    pub stats_base_url: String,
     /// Numeric league ids from `SLEEPER_LEAGUE_IDS` then `PRIMARY_LEAGUE_ID`
     /// (comma-separated), each once, in that order.
     pub league_ids: Vec<String>,
@@ -50,7 +61,20 @@ impl ProducerConfig {
             .url(
                 "SLEEPER_API_BASE_URL",
                 &["http", "https"],
-                Some("https://api.sleeper.app/v1"),
+                Some(DEFAULT_API_BASE_URL),
+            )?
+            .trim_end_matches('/')
+            .to_string();
+        let stats_default = if api_base_url == DEFAULT_API_BASE_URL {
+            DEFAULT_STATS_BASE_URL.to_string()
+        } else {
+            api_base_url.trim_end_matches("/v1").to_string()
+        };
+        let stats_base_url = env
+            .url(
+                "SLEEPER_STATS_BASE_URL",
+                &["http", "https"],
+                Some(&stats_default),
             )?
             .trim_end_matches('/')
             .to_string();
@@ -117,6 +141,7 @@ impl ProducerConfig {
         Ok(Self {
             common,
             api_base_url,
+            stats_base_url,
             league_ids,
             username,
             rate_limit,
@@ -148,6 +173,20 @@ mod tests {
         assert_eq!(c.rate_limit, 300);
         assert_eq!(c.quota_key, "sleeper:events:quota");
         assert_eq!(c.api_base_url, "https://api.sleeper.app/v1");
+        assert_eq!(c.stats_base_url, "https://api.sleeper.com");
+    }
+
+    #[test]
+    fn the_stats_host_follows_a_redirected_api_unless_set() {
+        let sim = [("SLEEPER_API_BASE_URL", "http://127.0.0.1:9/v1/")];
+        let c = ProducerConfig::load(&Env::from_pairs(sim), None).unwrap();
+        assert_eq!(c.stats_base_url, "http://127.0.0.1:9");
+        let both = [
+            ("SLEEPER_API_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("SLEEPER_STATS_BASE_URL", "https://api.sleeper.app/"),
+        ];
+        let c = ProducerConfig::load(&Env::from_pairs(both), None).unwrap();
+        assert_eq!(c.stats_base_url, "https://api.sleeper.app");
     }
 
     #[test]
@@ -157,6 +196,7 @@ mod tests {
             ("SLEEPER_RATE_LIMIT_PER_MINUTE", "lots"),
             ("SLEEPER_RATE_LIMIT_PER_MINUTE", "0"),
             ("SLEEPER_API_BASE_URL", "ftp://x"),
+            ("SLEEPER_STATS_BASE_URL", "api.sleeper.com"),
             ("SLEEPER_QUOTA_WINDOW", "soon"),
             ("SLEEPER_USERNAME", "a b"),
         ] {

@@ -10,6 +10,7 @@ use backon::{ExponentialBuilder, Retryable};
 use futures::StreamExt;
 use reqwest::header::{ACCEPT, ETAG, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::StatusCode;
+use sleeper_shared::scope::Api;
 use sleeper_shared::Scope;
 use tokio_util::sync::CancellationToken;
 
@@ -105,11 +106,21 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The base URLs of Sleeper's two hosts, without trailing `/`.
+#[derive(Debug, Clone)]
+pub struct BaseUrls {
+    /// `SLEEPER_API_BASE_URL` (`https://api.sleeper.app/v1`).
+    pub v1: String,
+    /// `SLEEPER_STATS_BASE_URL` (`https://api.sleeper.com`): stats,
+    /// projections, schedule.
+    pub stats: String,
+}
+
 /// The HTTP side of the producer.
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
-    base_url: String,
+    base_urls: BaseUrls,
     quota: Quota,
     metrics: ProducerMetrics,
     max_body: usize,
@@ -117,9 +128,9 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher for `base_url` (no trailing slash), drawing on `quota`.
+    /// A fetcher of both Sleeper hosts, drawing on `quota`.
     pub fn new(
-        base_url: String,
+        base_urls: BaseUrls,
         timeout: Duration,
         max_body: usize,
         quota: Quota,
@@ -133,7 +144,7 @@ impl Fetcher {
             .build()?;
         Ok(Self {
             client,
-            base_url,
+            base_urls,
             quota,
             metrics,
             max_body,
@@ -188,7 +199,11 @@ impl Fetcher {
     ) -> Result<FetchOutcome, FetchError> {
         let kind = scope.kind();
         let _permit = self.quota.acquire(cancel).await?;
-        let url = format!("{}{}", self.base_url, scope.url_path());
+        let base = match scope.api() {
+            Api::V1 => &self.base_urls.v1,
+            Api::Stats => &self.base_urls.stats,
+        };
+        let url = format!("{base}{}", scope.url_path());
         let started = Instant::now();
         let mut req = self.client.get(&url).header(ACCEPT, "application/json");
         if let Some(tag) = etag {

@@ -243,7 +243,11 @@ impl fmt::Display for Scope {
                 season_type,
                 season,
                 week,
-            } => write!(f, "projections/nfl/{}/{season}/{week}", season_type.as_str()),
+            } => write!(
+                f,
+                "projections/nfl/{}/{season}/{week}",
+                season_type.as_str()
+            ),
             Scope::NflSchedule {
                 season_type,
                 season,
@@ -396,7 +400,10 @@ mod tests {
             assert_eq!(scope.to_string(), s);
             assert_eq!(scope.kind(), kind);
             assert_eq!(scope.url_path(), path);
-            let stats = matches!(kind, Kind::NflStats | Kind::NflProjections | Kind::NflSchedule);
+            let stats = matches!(
+                kind,
+                Kind::NflStats | Kind::NflProjections | Kind::NflSchedule
+            );
             assert_eq!(scope.api() == Api::Stats, stats, "{s}");
             if stats {
                 assert_eq!(scope.league_id(), None, "{s} belongs to no league");

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
-use sleeper_shared::scope::Trend;
+use sleeper_shared::scope::{SeasonType, Trend};
 use sleeper_shared::{Kind, Scope};
 
 use crate::cadence::Cadence;
@@ -29,6 +29,11 @@ pub const PRIO_NORMAL: u8 = 2;
 pub const PRIO_SLOW: u8 = 3;
 /// `/players/nfl`: large, and Sleeper asks for it at most daily.
 pub const PRIO_PLAYERS: u8 = 4;
+
+/// Weeks of the NFL regular season (17 before 2021: its week 18 is empty).
+pub const NFL_REGULAR_WEEKS: u8 = 18;
+/// Weeks of the NFL post season (wild card to Super Bowl).
+pub const NFL_POST_WEEKS: u8 = 4;
 
 /// How many members' league lists are searched for a league's next season.
 const SUCCESSOR_SEARCH_MEMBERS: usize = 3;
@@ -278,6 +283,7 @@ pub fn planned(now_ms: i64, known: &Known, cadence: &Cadence) -> Vec<Planned> {
         out: Vec::new(),
     };
     planner.global();
+    planner.nfl();
     planner.leagues();
     planner.drafts();
     planner.finish()
@@ -333,6 +339,89 @@ impl Planner<'_> {
         if let (Some(user_id), Some(season)) = (&known.user_id, known.state.season) {
             self.user_leagues(user_id, season);
         }
+    }
+
+    /// The NFL's weekly data, once whatever the number of leagues: the
+    /// current week's stats (every `stats_live` in game windows, else every
+    /// `stats`), the previous week's while corrections may land, the
+    /// current week's projections (daily, and once more in the
+    /// `pre_window` before each game window), and the season's schedule
+    /// (daily; every `schedule_live` in game windows). Outside the regular
+    /// and post seasons the coming regular season's.
+    fn nfl(&mut self) {
+        let (known, cadence, now) = (self.known, self.cadence, self.now_ms);
+        let Some(season) = known.state.season else {
+            return;
+        };
+        let season_type = known
+            .state
+            .season_type
+            .as_deref()
+            .and_then(SeasonType::parse)
+            .unwrap_or(SeasonType::Regular);
+        let window = cadence.in_game_window(now);
+        let live = window && known.games_season();
+        let schedule = if live {
+            (PRIO_NORMAL, cadence.schedule_live)
+        } else {
+            (PRIO_SLOW, cadence.schedule)
+        };
+        for t in [SeasonType::Regular, season_type] {
+            let scope = Scope::NflSchedule {
+                season_type: t,
+                season,
+            };
+            self.push(scope, None, schedule.0, schedule.1);
+        }
+        let Some(week) = known.state.week.filter(|w| *w >= 1) else {
+            return;
+        };
+        let stats = |week| Scope::NflStats {
+            season_type,
+            season,
+            week,
+        };
+        let interval = if live {
+            cadence.stats_live
+        } else {
+            cadence.stats
+        };
+        self.push(stats(week), None, PRIO_NORMAL, interval);
+        if week >= 2 && self.correcting() {
+            self.push(stats(week - 1), None, PRIO_NORMAL, cadence.stats);
+        }
+        let projections = Scope::NflProjections {
+            season_type,
+            season,
+            week,
+        };
+        // Due once after the pre-kickoff period began, whatever the daily
+        // interval says: an interval of "since then" is met by any fetch
+        // from before it.
+        match cadence
+            .pre_window_since(now)
+            .filter(|_| known.games_season())
+        {
+            Some(since) => {
+                let since = Duration::from_millis((now - since).max(0) as u64);
+                self.push(
+                    projections,
+                    None,
+                    PRIO_NORMAL,
+                    since.min(cadence.projections),
+                );
+            }
+            None => self.push(projections, None, PRIO_SLOW, cadence.projections),
+        }
+    }
+
+    /// Whether the previous week's stat corrections may still land
+    /// (`corrections_for` after the current week was first seen).
+    fn correcting(&self) -> bool {
+        self.known
+            .week_seen
+            .map(|(_, _, since)| since + self.cadence.corrections_for.as_millis() as i64)
+            .is_some_and(|t| self.now_ms < t)
     }
 
     /// `/user/<user_id>/leagues/nfl/<season>`, at discovery priority.
@@ -476,11 +565,7 @@ impl Planner<'_> {
             (PRIO_NORMAL, cadence.matchups)
         };
         self.push(matchups, l, priority, interval);
-        let corrections_until = self
-            .known
-            .week_seen
-            .map(|(_, _, since)| since + cadence.corrections_for.as_millis() as i64);
-        if week >= 2 && corrections_until.is_some_and(|t| self.now_ms < t) {
+        if week >= 2 && self.correcting() {
             self.push(
                 Scope::Matchups {
                     league_id: id.to_string(),
@@ -569,6 +654,34 @@ pub fn due(now_ms: i64, known: &Known, last: &HashMap<String, i64>, cadence: &Ca
     // None (never fetched) sorts before any time: the stalest first.
     due.sort_by_key(|d| (d.0, d.1));
     due.into_iter().map(|(_, _, d)| d).collect()
+}
+
+/// Every NFL scope of a past `season`, for `backfill`: both schedules and
+/// every week's stats and projections of both season types.
+pub fn nfl_season(season: u16) -> Vec<Scope> {
+    let mut scopes = Vec::new();
+    for (season_type, weeks) in [
+        (SeasonType::Regular, NFL_REGULAR_WEEKS),
+        (SeasonType::Post, NFL_POST_WEEKS),
+    ] {
+        scopes.push(Scope::NflSchedule {
+            season_type,
+            season,
+        });
+        for week in 1..=weeks {
+            scopes.push(Scope::NflStats {
+                season_type,
+                season,
+                week,
+            });
+            scopes.push(Scope::NflProjections {
+                season_type,
+                season,
+                week,
+            });
+        }
+    }
+    scopes
 }
 
 /// Whether a kind feeds the plan itself (fetched first by `once`).

@@ -312,3 +312,97 @@ fn garbage_bodies_keep_what_was_known() {
     }
     assert_eq!(planned(TUESDAY, &k, &c), before);
 }
+
+#[test]
+fn nfl_stats_projections_and_schedule_are_planned_once_for_all_leagues() {
+    let (mut k, c) = known(SUN_LIVE);
+    k.leagues.insert("11".into(), LeagueInfo::default());
+    let plan = planned(SUN_LIVE, &k, &c);
+    let nfl: Vec<_> = plan
+        .iter()
+        .filter(|p| {
+            p.scope.league_id().is_none() && p.scope.api() == sleeper_shared::scope::Api::Stats
+        })
+        .map(|p| (p.scope.to_string(), p.priority, p.interval))
+        .collect();
+    assert_eq!(
+        nfl,
+        [
+            (
+                "schedule/nfl/regular/2025".to_string(),
+                PRIO_NORMAL,
+                c.schedule_live
+            ),
+            (
+                "stats/nfl/regular/2025/10".to_string(),
+                PRIO_NORMAL,
+                c.stats_live
+            ),
+            // The week was first seen now: last week's corrections may land.
+            ("stats/nfl/regular/2025/9".to_string(), PRIO_NORMAL, c.stats),
+            (
+                "projections/nfl/regular/2025/10".to_string(),
+                PRIO_SLOW,
+                c.projections
+            ),
+        ]
+    );
+    assert_eq!(c.stats_live, Duration::from_secs(600));
+    // Outside the windows: hourly stats, a daily schedule.
+    let (k, c) = known(TUESDAY + 4 * 24 * 60 * MIN);
+    let plan = planned(TUESDAY + 4 * 24 * 60 * MIN, &k, &c);
+    let s = find(&plan, "stats/nfl/regular/2025/10").unwrap();
+    assert_eq!(
+        (s.priority, s.interval),
+        (PRIO_NORMAL, Duration::from_secs(3600))
+    );
+    let g = find(&plan, "schedule/nfl/regular/2025").unwrap();
+    assert_eq!(
+        (g.priority, g.interval),
+        (PRIO_SLOW, Duration::from_secs(86_400))
+    );
+}
+
+#[test]
+fn projections_are_fetched_once_more_in_the_hour_before_a_window() {
+    // Sunday 12:30 ET: the 13:00 window starts in half an hour.
+    let now = SUN_LIVE - 90 * MIN;
+    let (k, c) = known(now);
+    let scope = "projections/nfl/regular/2025/10";
+    let plan = planned(now, &k, &c);
+    // Fetched at 11:59 (before the hour began): due although a day has not passed.
+    let mut last = all_fetched(&plan, now - 31 * MIN);
+    assert!(names(&due(now, &k, &last, &c)).contains(&scope.to_string()));
+    // Fetched at 12:01: not again before the window.
+    last.insert(scope.to_string(), now - 29 * MIN);
+    assert!(!names(&due(now, &k, &last, &c)).contains(&scope.to_string()));
+    // Sunday 10:00, fetched at 8:00: the daily interval rules.
+    let (k, c) = known(SUN_MORNING);
+    let last = all_fetched(&planned(SUN_MORNING, &k, &c), SUN_MORNING - 120 * MIN);
+    assert!(!names(&due(SUN_MORNING, &k, &last, &c)).contains(&scope.to_string()));
+}
+
+#[test]
+fn last_weeks_stats_are_repolled_hourly_while_corrections_land() {
+    let (k, c) = known(TUESDAY);
+    let plan = planned(TUESDAY, &k, &c);
+    let prev = find(&plan, "stats/nfl/regular/2025/9").unwrap();
+    assert_eq!(prev.interval, c.stats);
+    let later = TUESDAY + c.corrections_for.as_millis() as i64 + MIN;
+    assert!(find(&planned(later, &k, &c), "stats/nfl/regular/2025/9").is_none());
+}
+
+#[test]
+fn a_past_season_backfills_every_nfl_week_of_both_season_types() {
+    let scopes = nfl_season(2023);
+    assert_eq!(scopes.len(), 2 + 2 * (18 + 4));
+    let names: Vec<String> = scopes.iter().map(ToString::to_string).collect();
+    for s in [
+        "schedule/nfl/regular/2023",
+        "schedule/nfl/post/2023",
+        "stats/nfl/regular/2023/18",
+        "projections/nfl/post/2023/4",
+    ] {
+        assert!(names.contains(&s.to_string()), "{s}");
+    }
+}
