@@ -13,6 +13,7 @@
 //! - `migrations` — the table definitions against the migration SQL
 //! - `arbitrary`  — any JSON body projects or is a shape error, never a panic
 //! - `some_tables`— projecting only some tables, as rebuild does
+//! - `nfl`        — the stats host's kinds and a league's scoring
 //!
 //! Every fixture damaged by the simulator's "wrong types" fault is checked
 //! in `tests/tests/e2e/damaged.rs`, where the simulator is a dependency.
@@ -42,6 +43,7 @@ mod arbitrary;
 mod fixtures;
 mod migrations;
 mod model;
+mod nfl;
 mod quirks;
 mod some_tables;
 
@@ -163,6 +165,21 @@ const NULL_INT: Val = Val::Int(None);
 fn all_fixtures() -> Vec<(Kind, &'static str, &'static [u8])> {
     vec![
         (Kind::State, "state/nfl", fixture!("state_nfl.json")),
+        (
+            Kind::NflStats,
+            "stats/nfl/regular/2024/11",
+            fixture!("stats_nfl.json"),
+        ),
+        (
+            Kind::NflProjections,
+            "projections/nfl/regular/2024/11",
+            fixture!("projections_nfl.json"),
+        ),
+        (
+            Kind::NflSchedule,
+            "schedule/nfl/regular/2024",
+            fixture!("schedule_nfl.json"),
+        ),
         (Kind::Players, "players/nfl", fixture!("players_nfl.json")),
         (
             Kind::Trending,
