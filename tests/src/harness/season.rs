@@ -142,6 +142,92 @@ pub async fn generate_weeks(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
     events
 }
 
+/// A scored season, as the producer would log it, for the analytics views:
+/// `/players/nfl` and the season's schedule first; then per week `1..=weeks`
+/// the projections on Thursday 19:00 and Sunday 12:30 ET (before kickoff)
+/// and, on Tuesday 09:00 ET after the week (before the first stat
+/// correction) and again on Friday 12:00 ET (after the last), the NFL state,
+/// that week's stats and projections and every league's league, rosters
+/// and matchups — each batch rendered at one instant, so stats and
+/// `players_points` agree in it.
+pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
+    use sleeper_shared::scope::SeasonType::Regular;
+    // Every league plays (none still drafting).
+    let mut config = SimConfig {
+        speed: 0.0,
+        ..SimConfig::default()
+    };
+    config.generate.seed = spec.seed;
+    config.generate.leagues = spec.leagues;
+    config.generate.drafting_leagues = 0;
+    config.generate.pre_draft_leagues = 0;
+    let sim = sleeper_sim::start(config).await.expect("simulator");
+    let world = sim.world();
+    let season = world.current_season();
+    let year = u16::try_from(season).expect("a season year");
+    let calendar = world.calendar(season);
+    let mut events = Vec::new();
+    let mut ticket = 0u64;
+    let mut at = |now: i64, scopes: Vec<(Scope, Option<String>)>, events: &mut Vec<Envelope>| {
+        sim.set_clock(now, 0.0);
+        ticket += 1;
+        render(&sim, scopes, now, ticket, events);
+    };
+    let start = calendar.week_start_ms(1) + 3_600_000;
+    let schedule = Scope::NflSchedule {
+        season_type: Regular,
+        season: year,
+    };
+    at(start, vec![(Scope::Players, None), (schedule.clone(), None)], &mut events);
+    for week in 1..=weeks {
+        let w = u32::from(week);
+        let projections = Scope::NflProjections {
+            season_type: Regular,
+            season: year,
+            week,
+        };
+        let pre_kickoff = [
+            calendar.week_day_at(w, 2, 19, 0),
+            calendar.week_day_at(w, 5, 12, 30),
+        ];
+        for now in pre_kickoff {
+            at(now, vec![(projections.clone(), None)], &mut events);
+        }
+        let after = calendar.week_end_ms(w);
+        for now in [after + 9 * 3_600_000, after + 3 * 86_400_000 + 12 * 3_600_000] {
+            let mut scopes: Vec<(Scope, Option<String>)> = vec![
+                (Scope::State, None),
+                (
+                    Scope::NflStats {
+                        season_type: Regular,
+                        season: year,
+                        week,
+                    },
+                    None,
+                ),
+                (projections.clone(), None),
+            ];
+            for league in sim.league_ids() {
+                for s in [
+                    Scope::League(league.clone()),
+                    Scope::Rosters(league.clone()),
+                    Scope::Matchups {
+                        league_id: league.clone(),
+                        week,
+                    },
+                ] {
+                    scopes.push((s, Some(league.clone())));
+                }
+            }
+            at(now, scopes, &mut events);
+        }
+    }
+    at(calendar.week_end_ms(u32::from(weeks)) + 86_400_000, vec![(schedule, None)], &mut events);
+    drop(at);
+    sim.shutdown().await;
+    events
+}
+
 /// The NFL week the simulator is in now.
 fn current_week(sim: &SimHandle) -> u8 {
     sim.body("/v1/state/nfl")
@@ -176,7 +262,11 @@ fn render(
     events: &mut Vec<Envelope>,
 ) {
     for (scope, league) in scopes {
-        if let Some(body) = sim.body(&format!("/v1{}", scope.url_path())) {
+        let path = match scope.api() {
+            sleeper_shared::scope::Api::V1 => format!("/v1{}", scope.url_path()),
+            sleeper_shared::scope::Api::Stats => scope.url_path(),
+        };
+        if let Some(body) = sim.body(&path) {
             if body.as_slice() == b"null" {
                 continue;
             }
