@@ -37,7 +37,7 @@ use sleeper_shared::StreamId;
 /// whenever any projection's output changes: each running consumer registers
 /// it with a heartbeat, and `rebuild` refuses to swap while a live consumer
 /// runs an older one (it would keep writing the old shape into new tables).
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
 
 /// Every projection table, in the order of the migrations (tests, tools).
 pub static TABLES: &[&Table] = &[
@@ -53,6 +53,8 @@ pub static TABLES: &[&Table] = &[
     &matchups::MATCHUP_SCORE_HISTORY,
     &transactions::TRANSACTIONS,
     &transactions::TRANSACTION_MOVES,
+    &transactions::TRANSACTION_DRAFT_PICKS,
+    &transactions::TRANSACTION_WAIVER_BUDGET,
     &picks::TRADED_PICKS,
     &picks::DRAFT_TRADED_PICKS,
     &drafts::DRAFTS,
