@@ -199,7 +199,12 @@ fn case_04_null_matchup_ids_keep_their_points() {
         assert_eq!(m.get(x, "matchup_id"), Some(&NULL_INT), "roster {roster}");
         assert_eq!(m.get(x, "points"), Some(&dec(points)), "roster {roster}");
     }
-    for (roster, game, points) in [(3, 1, "104.5"), (6, 1, "99.2"), (4, 2, "88.8"), (5, 2, "91.3")] {
+    for (roster, game, points) in [
+        (3, 1, "104.5"),
+        (6, 1, "99.2"),
+        (4, 2, "88.8"),
+        (5, 2, "91.3"),
+    ] {
         let x = find(m, &[("roster_id", i(roster))]);
         assert_eq!(m.get(x, "matchup_id"), Some(&i(game)), "roster {roster}");
         assert_eq!(m.get(x, "points"), Some(&dec(points)), "roster {roster}");
@@ -241,7 +246,11 @@ fn case_05_custom_points_leave_player_lines_alone() {
         .sum();
     assert_eq!(starters, Decimal::from_str("131.42").unwrap());
     let x = find(mp, &[("roster_id", i(3)), ("player_id", s("9704"))]);
-    assert_eq!(mp.get(x, "points"), Some(&dec("11.5")), "bench line as sent");
+    assert_eq!(
+        mp.get(x, "points"),
+        Some(&dec("11.5")),
+        "bench line as sent"
+    );
     let x = find(mp, &[("roster_id", i(3)), ("player_id", s("BUF"))]);
     assert_eq!(mp.get(x, "points"), Some(&dec("8.0")));
 }
@@ -260,12 +269,19 @@ fn case_02_eliminated_week_travels_in_settings() {
     for (roster, eliminated) in [(9, Some(5)), (11, Some(2)), (4, None)] {
         let x = find(r, &[("roster_id", i(roster))]);
         let settings = json(r.get(x, "settings"));
-        assert_eq!(settings["eliminated"].as_i64(), eliminated, "roster {roster}");
+        assert_eq!(
+            settings["eliminated"].as_i64(),
+            eliminated,
+            "roster {roster}"
+        );
         assert_eq!(r.get(x, "wins"), Some(&i(0)));
     }
     let x = find(r, &[("roster_id", i(9))]);
     assert_eq!(r.get(x, "fpts"), Some(&dec("401.06")));
-    assert_eq!(count(table(&p, "roster_players"), &[("roster_id", i(9))]), 0);
+    assert_eq!(
+        count(table(&p, "roster_players"), &[("roster_id", i(9))]),
+        0
+    );
 }
 
 #[test]
