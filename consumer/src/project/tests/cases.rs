@@ -56,7 +56,7 @@ fn case_01_chopped_is_a_transaction_type_like_the_others() {
         set(&["9101", "9102", "9103", "DAL"])
     );
     let waiver = ("transaction_id", s("1291000000000000102"));
-    assert_eq!(count(m, &[waiver.clone()]), 2);
+    assert_eq!(count(m, std::slice::from_ref(&waiver)), 2);
     find(
         m,
         &[
@@ -88,7 +88,7 @@ fn case_03_two_drops_and_a_pick_going_home() {
     );
     let m = table(&p, "transaction_moves");
     let fa = ("transaction_id", s("1292000000000000201"));
-    assert_eq!(count(m, &[fa.clone()]), 3);
+    assert_eq!(count(m, std::slice::from_ref(&fa)), 3);
     assert_eq!(count(m, &[fa.clone(), ("roster_id", i(4))]), 3);
     assert_eq!(
         texts(m, "player_id", &[fa.clone(), ("action", s("add"))]),
