@@ -44,6 +44,7 @@ RELATIONSHIPS = {
         arr("seasons", "league_seasons", {"league_id": "league_id"}),
         arr("standings", "standings", {"league_id": "league_id"}),
         arr("playoff_brackets", "playoff_brackets", {"league_id": "league_id"}),
+        arr("matchup_results", "matchup_results", {"league_id": "league_id"}),
         obj("previous_league", "leagues", {"previous_league_id": "league_id"}),
     ],
     "league_users": [
@@ -55,6 +56,7 @@ RELATIONSHIPS = {
         obj("owner", "league_users", {"league_id": "league_id", "owner_id": "user_id"}),
         arr("players", "roster_players", {"league_id": "league_id", "roster_id": "roster_id"}),
         arr("matchups", "matchups", {"league_id": "league_id", "roster_id": "roster_id"}),
+        arr("results", "matchup_results", {"league_id": "league_id", "roster_id": "roster_id"}),
     ],
     "roster_players": [
         obj("player", "players", {"player_id": "player_id"}),
@@ -77,12 +79,35 @@ RELATIONSHIPS = {
     "matchup_score_history": [
         obj("matchup", "matchups", {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
     ],
+    # A view: a median-game row has no opponent and no matchup row of its own
+    # game (matchup_id NULL); `matchup` maps by (league, week, roster) instead.
+    "matchup_results": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+        obj("opponent", "rosters", {"league_id": "league_id", "opponent_roster_id": "roster_id"}),
+        obj("matchup", "matchups", {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
+    ],
     "matchup_score_changes": [
         obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
     ],
     "transactions": [
         obj("league", "leagues", {"league_id": "league_id"}),
         arr("moves", "transaction_moves", {"transaction_id": "transaction_id"}),
+        # `draft_picks` and `waiver_budget` are the raw jsonb columns; these are their rows.
+        arr("pick_moves", "transaction_draft_picks", {"transaction_id": "transaction_id"}),
+        arr("budget_moves", "transaction_waiver_budget", {"transaction_id": "transaction_id"}),
+    ],
+    "transaction_draft_picks": [
+        obj("transaction", "transactions", {"transaction_id": "transaction_id"}),
+        obj("from_roster", "rosters", {"league_id": "league_id", "from_roster_id": "roster_id"}),
+        obj("to_roster", "rosters", {"league_id": "league_id", "to_roster_id": "roster_id"}),
+        obj("original_roster", "rosters",
+            {"league_id": "league_id", "original_roster_id": "roster_id"}),
+    ],
+    "transaction_waiver_budget": [
+        obj("transaction", "transactions", {"transaction_id": "transaction_id"}),
+        obj("from_roster", "rosters", {"league_id": "league_id", "from_roster_id": "roster_id"}),
+        obj("to_roster", "rosters", {"league_id": "league_id", "to_roster_id": "roster_id"}),
     ],
     "transaction_moves": [
         obj("transaction", "transactions", {"transaction_id": "transaction_id"}),

@@ -55,6 +55,8 @@ pub static TABLES: &[&Table] = &[
     &matchups::MATCHUP_SCORE_HISTORY,
     &transactions::TRANSACTIONS,
     &transactions::TRANSACTION_MOVES,
+    &transactions::TRANSACTION_DRAFT_PICKS,
+    &transactions::TRANSACTION_WAIVER_BUDGET,
     &picks::TRADED_PICKS,
     &picks::DRAFT_TRADED_PICKS,
     &drafts::DRAFTS,

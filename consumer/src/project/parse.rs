@@ -297,6 +297,15 @@ pub fn element(v: &Value, index: usize) -> Result<&Value, ShapeError> {
     }
 }
 
+/// An element of a nested list (`draft_picks[2]`), which must be an object;
+/// `path` names it in errors.
+pub fn element_at<'v>(v: &'v Value, path: &str) -> Result<&'v Value, ShapeError> {
+    match v {
+        Value::Object(_) => Ok(v),
+        other => Err(type_err(path, "an object", other)),
+    }
+}
+
 /// A list of player ids (`players`, `starters`, `reserve`, `taxi`): `null`
 /// reads as empty; each element must be an id.
 pub fn id_list(obj: &Value, key: &str) -> Result<Vec<String>, ShapeError> {

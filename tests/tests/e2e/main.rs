@@ -16,6 +16,7 @@ mod quota;
 mod rebuild;
 mod redis_failures;
 mod replay;
+mod results;
 mod run_local;
 mod skeleton;
 mod support;

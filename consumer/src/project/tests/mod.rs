@@ -8,6 +8,7 @@
 //! shape of what comes out, finding rows, building values, the fixtures.
 //!
 //! - `fixtures`   — each recorded fixture, row by row
+//! - `cases`      — the made-up cases of `tests/fixtures/cases/`, row by row
 //! - `quirks`     — small payloads of our own for quirks no fixture shows
 //! - `model`      — what a sequence of snapshots leaves behind in the tables
 //! - `migrations` — the table definitions against the migration SQL
@@ -40,6 +41,7 @@ macro_rules! fixture {
 
 // After the macro, so that every file below can use `fixture!`.
 mod arbitrary;
+mod cases;
 mod fixtures;
 mod migrations;
 mod model;
@@ -199,6 +201,12 @@ fn all_fixtures() -> Vec<(Kind, &'static str, &'static [u8])> {
             Kind::Transactions,
             "league/1/transactions/1",
             fixture!("transactions.json"),
+        ),
+        // The ledgers' only FAAB move is in a case, not a recorded fixture.
+        (
+            Kind::Transactions,
+            "league/1/transactions/3",
+            fixture!("cases/03-transactions-two-drops-and-pick-homecoming.json"),
         ),
         (
             Kind::TradedPicks,

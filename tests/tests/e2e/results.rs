@@ -1,0 +1,525 @@
+//! Results and ledgers end to end: the made-up cases of
+//! `tests/fixtures/cases/` appended as events, projected by the consumer
+//! binary, and the values their README lists read back from Postgres — the
+//! transaction ledgers, the generated columns (`rosters.eliminated_week`,
+//! `draft_picks.amount`) and the view `matchup_results` (median games
+//! included). Row-by-row checks of the projections themselves are in
+//! `consumer/src/project/tests/cases.rs`.
+
+use sleeper_shared::{Envelope, Kind};
+use sleeper_tests::harness::events::{envelope, state};
+use sleeper_tests::harness::fixtures::fixture;
+use sleeper_tests::harness::{Scalar, TestEnv};
+
+use crate::rebuild::project_live;
+
+/// Cases 01 and 02 (a guillotine league).
+const GUILLOTINE: &str = "1291000000000000000";
+/// Case 03.
+const TRADES: &str = "1292000000000000000";
+/// Case 05, whose league row is never sent.
+const CUSTOM: &str = "1293000000000000000";
+/// Case 04, with a league row (playoffs from week 15) and some rosters.
+const PLAYOFF: &str = "1294000000000000000";
+/// Case 09's draft.
+const AUCTION: &str = "1295000000000000500";
+/// The median-game league.
+const MEDIAN: &str = "1296000000000000000";
+
+/// `tests/fixtures/cases/<name>.json`.
+fn case(name: &str) -> Vec<u8> {
+    fixture(&format!("cases/{name}"))
+}
+
+fn league(league_id: &str, settings: serde_json::Value) -> Envelope {
+    let body = serde_json::json!({
+        "league_id": league_id, "season": "2025", "sport": "nfl", "status": "in_season",
+        "settings": settings,
+    });
+    envelope(
+        Kind::League,
+        &format!("league/{league_id}"),
+        Some(league_id),
+        &serde_json::to_vec(&body).expect("json"),
+    )
+}
+
+fn league_event(kind: Kind, league_id: &str, path: &str, body: &[u8]) -> Envelope {
+    envelope(
+        kind,
+        &format!("league/{league_id}/{path}"),
+        Some(league_id),
+        body,
+    )
+}
+
+/// Append `events`, project them with the consumer binary until drained,
+/// and check nothing was dead-lettered.
+async fn project(name: &str, events: &[Envelope]) -> (TestEnv, tokio_postgres::Client) {
+    let env = TestEnv::migrated(name).await;
+    project_live(&env, &env.vars(), events).await;
+    assert_eq!(env.dlq_len().await, 0, "no dead letters");
+    let pg = env.pg().await;
+    (env, pg)
+}
+
+/// One row of `matchup_results`, numbers as exact text (`trim_scale`).
+#[derive(Debug, PartialEq)]
+struct Row {
+    roster: i32,
+    manager: String,
+    opponent: Option<i32>,
+    points: Option<String>,
+    opponent_points: Option<String>,
+    result: Option<&'static str>,
+    margin: Option<String>,
+    is_median: bool,
+    is_playoff: Option<bool>,
+    is_provisional: bool,
+}
+
+/// A game row (not a median one) as the cases README states it.
+fn game(roster: i32, manager: &str, opponent: Option<(i32, &str)>, points: &str) -> Row {
+    Row {
+        roster,
+        manager: manager.to_string(),
+        opponent: opponent.map(|(r, _)| r),
+        points: Some(points.to_string()),
+        opponent_points: opponent.map(|(_, p)| p.to_string()),
+        result: None,
+        margin: None,
+        is_median: false,
+        is_playoff: None,
+        is_provisional: false,
+    }
+}
+
+impl Row {
+    fn decided(mut self, result: &'static str, margin: &str) -> Self {
+        self.result = Some(result);
+        self.margin = Some(margin.to_string());
+        self
+    }
+    fn playoff(mut self, is_playoff: Option<bool>) -> Self {
+        self.is_playoff = is_playoff;
+        self
+    }
+    fn provisional(mut self) -> Self {
+        self.is_provisional = true;
+        self
+    }
+}
+
+/// A median-game row.
+fn median(roster: i32, manager: &str, points: &str, median: &str) -> Row {
+    Row {
+        opponent: None,
+        opponent_points: Some(median.to_string()),
+        is_median: true,
+        ..game(roster, manager, None, points)
+    }
+}
+
+/// `matchup_results` of a league-week, by roster, game row before median row.
+async fn results(pg: &tokio_postgres::Client, league_id: &str, week: i32) -> Vec<Row> {
+    pg.query(
+        "SELECT roster_id, manager_id, opponent_roster_id, trim_scale(points)::text,
+                trim_scale(opponent_points)::text, result, trim_scale(margin)::text,
+                is_median, is_playoff, is_provisional
+         FROM sleeper.matchup_results WHERE league_id = $1 AND week = $2
+         ORDER BY roster_id, is_median",
+        &[&league_id, &week],
+    )
+    .await
+    .expect("matchup_results")
+    .iter()
+    .map(|r| Row {
+        roster: r.get(0),
+        manager: r.get(1),
+        opponent: r.get(2),
+        points: r.get(3),
+        opponent_points: r.get(4),
+        result: r.get::<_, Option<String>>(5).map(|x| match x.as_str() {
+            "W" => "W",
+            "L" => "L",
+            "T" => "T",
+            other => panic!("result {other:?}"),
+        }),
+        margin: r.get(6),
+        is_median: r.get(7),
+        is_playoff: r.get(8),
+        is_provisional: r.get(9),
+    })
+    .collect()
+}
+
+fn orphan(roster: i32, league_id: &str) -> String {
+    format!("orphan:{roster}@{league_id}")
+}
+
+/// Cases 01, 02, 03 and 09: the moves, the pick and FAAB ledgers, the week a
+/// roster was chopped and the price of an auction pick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledgers_and_generated_columns_hold_the_cases_values() {
+    let events = [
+        league_event(
+            Kind::Transactions,
+            GUILLOTINE,
+            "transactions/5",
+            &case("01-transactions-guillotine-chopped"),
+        ),
+        league_event(
+            Kind::Rosters,
+            GUILLOTINE,
+            "rosters",
+            &case("02-rosters-guillotine-eliminated"),
+        ),
+        league_event(
+            Kind::Transactions,
+            TRADES,
+            "transactions/3",
+            &case("03-transactions-two-drops-and-pick-homecoming"),
+        ),
+        envelope(
+            Kind::DraftPicks,
+            &format!("draft/{AUCTION}/picks"),
+            None,
+            &case("09-draft-picks-auction-amounts"),
+        ),
+    ];
+    let (_env, pg) = project("results_ledgers", &events).await;
+
+    // Case 01: `chopped` is a type like the others; 4 drops, no adds, no creator.
+    let chopped: (String, Option<String>, i32) = {
+        let r = pg
+            .query_one(
+                "SELECT type, creator, leg FROM sleeper.transactions
+                 WHERE transaction_id = '1291000000000000101'",
+                &[],
+            )
+            .await
+            .expect("the chopped transaction");
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!(chopped, ("chopped".to_string(), None, 5));
+    let moves: Vec<(String, String, i32)> = pg
+        .query(
+            "SELECT player_id, action, roster_id FROM sleeper.transaction_moves
+             WHERE transaction_id = $1 ORDER BY action, player_id",
+            &[&"1291000000000000101"],
+        )
+        .await
+        .expect("moves")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let drop9 = |p: &str| (p.to_string(), "drop".to_string(), 9);
+    assert_eq!(
+        moves,
+        vec![drop9("9101"), drop9("9102"), drop9("9103"), drop9("DAL")]
+    );
+    let waiver: (i64, String) = {
+        let r = pg
+            .query_one(
+                "SELECT (SELECT count(*) FROM sleeper.transaction_moves m
+                         WHERE m.transaction_id = t.transaction_id AND m.roster_id = 4
+                           AND ((m.action = 'add' AND m.player_id = '9102')
+                             OR (m.action = 'drop' AND m.player_id = '9301'))),
+                        t.settings->>'waiver_bid'
+                 FROM sleeper.transactions t WHERE transaction_id = '1291000000000000102'",
+                &[],
+            )
+            .await
+            .expect("the waiver");
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(waiver, (2, "41".to_string()));
+
+    // Case 02: the week each roster was chopped.
+    let eliminated: Vec<(i32, Option<i32>)> = pg
+        .query(
+            "SELECT roster_id, eliminated_week FROM sleeper.rosters
+             WHERE league_id = $1 ORDER BY roster_id",
+            &[&GUILLOTINE],
+        )
+        .await
+        .expect("rosters")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(eliminated, vec![(4, None), (9, Some(5)), (11, Some(2))]);
+
+    // Case 03: three moves for roster 4; the trade's player, picks and FAAB.
+    let fa: i64 = pg
+        .scalar(
+            "SELECT count(*) FROM sleeper.transaction_moves
+             WHERE transaction_id = '1292000000000000201' AND roster_id = 4",
+            &[],
+        )
+        .await;
+    assert_eq!(fa, 3);
+    let player: Vec<(String, i32)> = pg
+        .query(
+            "SELECT action, roster_id FROM sleeper.transaction_moves
+             WHERE transaction_id = '1292000000000000202' AND player_id = '9501' ORDER BY action",
+            &[],
+        )
+        .await
+        .expect("trade moves")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        player,
+        vec![("add".to_string(), 10), ("drop".to_string(), 3)]
+    );
+    let picks: Vec<(String, i32, i32, i32, i32)> = pg
+        .query(
+            "SELECT season, round, original_roster_id, from_roster_id, to_roster_id
+             FROM sleeper.transaction_draft_picks
+             WHERE transaction_id = '1292000000000000202' AND league_id = $1 AND leg = 3
+             ORDER BY ordinal",
+            &[&TRADES],
+        )
+        .await
+        .expect("pick moves")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(
+        picks,
+        vec![
+            ("2027".to_string(), 1, 3, 10, 3),
+            ("2026".to_string(), 3, 7, 3, 10),
+        ]
+    );
+    let faab: Vec<(i32, i32, i32)> = pg
+        .query(
+            "SELECT from_roster_id, to_roster_id, amount FROM sleeper.transaction_waiver_budget
+             WHERE league_id = $1",
+            &[&TRADES],
+        )
+        .await
+        .expect("faab")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(faab, vec![(10, 3, 15)]);
+    // Afterwards (the latest move of each pick names its holder): roster 3
+    // holds exactly one 2027 first, its own; roster 10 holds 7's 2026 third.
+    let held: Vec<(i32, String, i32, i32)> = pg
+        .query(
+            "SELECT to_roster_id, season, round, original_roster_id FROM (
+                 SELECT DISTINCT ON (p.season, p.round, p.original_roster_id)
+                        p.season, p.round, p.original_roster_id, p.to_roster_id
+                 FROM sleeper.transaction_draft_picks p
+                 JOIN sleeper.transactions t USING (transaction_id)
+                 WHERE p.league_id = $1
+                 ORDER BY p.season, p.round, p.original_roster_id,
+                          t.status_updated DESC, p.transaction_id DESC, p.ordinal DESC
+             ) latest ORDER BY to_roster_id, season",
+            &[&TRADES],
+        )
+        .await
+        .expect("holders")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            (3, "2027".to_string(), 1, 3),
+            (10, "2026".to_string(), 3, 7)
+        ]
+    );
+
+    // Case 09: prices from the string metadata.amount, buyers by roster_id.
+    let auction: Vec<(i32, i32, Option<i32>, Option<bool>)> = pg
+        .query(
+            "SELECT pick_no, roster_id, amount, is_keeper FROM sleeper.draft_picks
+             WHERE draft_id = $1 ORDER BY pick_no",
+            &[&AUCTION],
+        )
+        .await
+        .expect("draft picks")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        auction,
+        vec![
+            (1, 6, Some(57), None),
+            (2, 2, Some(1), None),
+            (3, 2, Some(23), None),
+            (4, 5, Some(12), Some(true)),
+        ]
+    );
+    let spent: i64 = pg
+        .scalar(
+            "SELECT sum(amount) FROM sleeper.draft_picks WHERE draft_id = $1 AND roster_id = 2",
+            &[&AUCTION],
+        )
+        .await;
+    assert_eq!(spent, 24);
+}
+
+/// Cases 04 and 05 through `matchup_results`: byes keep their points with
+/// no opponent, the commissioner's points decide, and a league with no
+/// league row still has its results (no playoff flag, no median games).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matchup_results_hold_the_cases_values() {
+    let owner3 = "800000000000000003";
+    let rosters = serde_json::json!([
+        {"roster_id": 3, "owner_id": owner3},
+        {"roster_id": 5, "owner_id": null},
+    ]);
+    let events = [
+        state(15),
+        league(
+            PLAYOFF,
+            serde_json::json!({"playoff_week_start": 15, "league_average_match": 0}),
+        ),
+        league_event(
+            Kind::Rosters,
+            PLAYOFF,
+            "rosters",
+            &serde_json::to_vec(&rosters).expect("json"),
+        ),
+        league_event(
+            Kind::Matchups,
+            PLAYOFF,
+            "matchups/15",
+            &case("04-matchups-playoff-null-matchup-ids"),
+        ),
+        league_event(
+            Kind::Matchups,
+            CUSTOM,
+            "matchups/3",
+            &case("05-matchups-commissioner-custom-points"),
+        ),
+    ];
+    let (_env, pg) = project("results_cases", &events).await;
+
+    // Case 04: 8 rows, exactly two games; playoffs, this very week.
+    let o = |r| orphan(r, PLAYOFF);
+    let expected: Vec<Row> = vec![
+        game(1, &o(1), None, "121.4"),
+        game(2, &o(2), None, "98.06"),
+        game(3, owner3, Some((6, "99.2")), "104.5").decided("W", "5.3"),
+        game(4, &o(4), Some((5, "91.3")), "88.8").decided("L", "-2.5"),
+        game(5, &o(5), Some((4, "88.8")), "91.3").decided("W", "2.5"),
+        game(6, &o(6), Some((3, "104.5")), "99.2").decided("L", "-5.3"),
+        game(7, &o(7), None, "87.5"),
+        game(8, &o(8), None, "0"),
+    ]
+    .into_iter()
+    .map(|r| r.playoff(Some(true)).provisional())
+    .collect();
+    assert_eq!(results(&pg, PLAYOFF, 15).await, expected);
+    // Roster 8's "0" starter slots are empty slots, not players.
+    let eight: Vec<String> = pg
+        .query(
+            "SELECT player_id FROM sleeper.matchup_players
+             WHERE league_id = $1 AND week = 15 AND roster_id = 8",
+            &[&PLAYOFF],
+        )
+        .await
+        .expect("roster 8")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(eight, vec!["9671".to_string()]);
+
+    // Case 05: custom_points decide; the player lines are not rescaled.
+    let o = |r| orphan(r, CUSTOM);
+    let expected = vec![
+        game(1, &o(1), Some((2, "101.75")), "110").decided("W", "8.25"),
+        game(2, &o(2), Some((1, "110")), "101.75").decided("L", "-8.25"),
+        game(3, &o(3), Some((6, "133.1")), "134.42").decided("W", "1.32"),
+        game(6, &o(6), Some((3, "134.42")), "133.1").decided("L", "-1.32"),
+    ];
+    assert_eq!(results(&pg, CUSTOM, 3).await, expected);
+    let lines: String = pg
+        .scalar(
+            "SELECT trim_scale(sum(points))::text FROM sleeper.matchup_players
+             WHERE league_id = $1 AND week = 3 AND roster_id = 3 AND is_starter",
+            &[&CUSTOM],
+        )
+        .await;
+    assert_eq!(lines, "131.42");
+}
+
+/// A league playing the league median (`league_average_match` = 1): every
+/// regular-season roster-week gets a second row against the week's median
+/// of effective points; a week of null matchup ids pairs nobody; playoff
+/// weeks have no median game.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn median_games_are_played_against_the_weeks_median() {
+    let week1 = serde_json::json!([
+        {"roster_id": 1, "matchup_id": 1, "points": 100.0},
+        {"roster_id": 2, "matchup_id": 1, "points": 90.0},
+        {"roster_id": 3, "matchup_id": 2, "points": 80.0},
+        // The commissioner's 95 counts, in the game and in the median.
+        {"roster_id": 4, "matchup_id": 2, "points": 70.0, "custom_points": 95.0},
+    ]);
+    let week2 = serde_json::json!([
+        {"roster_id": 1, "matchup_id": null, "points": 60.0},
+        {"roster_id": 2, "matchup_id": null, "points": 50.0},
+    ]);
+    let week15 = serde_json::json!([
+        {"roster_id": 1, "matchup_id": 1, "points": 60.0},
+        {"roster_id": 2, "matchup_id": 1, "points": 60.0},
+    ]);
+    let json = |v: &serde_json::Value| serde_json::to_vec(v).expect("json");
+    let events = [
+        state(2),
+        league(
+            MEDIAN,
+            serde_json::json!({"playoff_week_start": 15, "league_average_match": 1}),
+        ),
+        league_event(Kind::Matchups, MEDIAN, "matchups/1", &json(&week1)),
+        league_event(Kind::Matchups, MEDIAN, "matchups/2", &json(&week2)),
+        league_event(Kind::Matchups, MEDIAN, "matchups/15", &json(&week15)),
+    ];
+    let (_env, pg) = project("results_median", &events).await;
+    let o = |r| orphan(r, MEDIAN);
+
+    // Median of 80, 90, 95, 100: (90 + 95) / 2 = 92.5.
+    let expected: Vec<Row> = vec![
+        game(1, &o(1), Some((2, "90")), "100").decided("W", "10"),
+        median(1, &o(1), "100", "92.5").decided("W", "7.5"),
+        game(2, &o(2), Some((1, "100")), "90").decided("L", "-10"),
+        median(2, &o(2), "90", "92.5").decided("L", "-2.5"),
+        game(3, &o(3), Some((4, "95")), "80").decided("L", "-15"),
+        median(3, &o(3), "80", "92.5").decided("L", "-12.5"),
+        game(4, &o(4), Some((3, "80")), "95").decided("W", "15"),
+        median(4, &o(4), "95", "92.5").decided("W", "2.5"),
+    ]
+    .into_iter()
+    .map(|r| r.playoff(Some(false)))
+    .collect();
+    assert_eq!(results(&pg, MEDIAN, 1).await, expected);
+
+    // Null matchup ids are never paired with each other; the median game is
+    // still played. nfl_state is at week 2 of the league's season.
+    let expected: Vec<Row> = vec![
+        game(1, &o(1), None, "60"),
+        median(1, &o(1), "60", "55").decided("W", "5"),
+        game(2, &o(2), None, "50"),
+        median(2, &o(2), "50", "55").decided("L", "-5"),
+    ]
+    .into_iter()
+    .map(|r| r.playoff(Some(false)).provisional())
+    .collect();
+    assert_eq!(results(&pg, MEDIAN, 2).await, expected);
+
+    // Playoffs: no median game; equal points tie.
+    let expected: Vec<Row> = vec![
+        game(1, &o(1), Some((2, "60")), "60").decided("T", "0"),
+        game(2, &o(2), Some((1, "60")), "60").decided("T", "0"),
+    ]
+    .into_iter()
+    .map(|r| r.playoff(Some(true)))
+    .collect();
+    assert_eq!(results(&pg, MEDIAN, 15).await, expected);
+}
