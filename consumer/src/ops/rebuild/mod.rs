@@ -55,6 +55,17 @@ pub use report::{Progress, RebuildError, RebuildReport};
 /// One rebuild at a time per database (session lock).
 const REBUILD_LOCK: i64 = 0x5EE9_E45F_0003;
 
+/// `ANALYZE` every projection table of the shadow schema.
+async fn analyze_shadow(client: &Client) -> Result<(), tokio_postgres::Error> {
+    let tables: Vec<String> = crate::project::TABLES
+        .iter()
+        .map(|t| format!("{}.{}", quote_ident(SHADOW_SCHEMA), quote_ident(t.name)))
+        .collect();
+    client
+        .batch_execute(&format!("ANALYZE {}", tables.join(", ")))
+        .await
+}
+
 /// The connections a rebuild needs.
 pub struct Connections<'a> {
     /// Any session (locks, DDL, archive snapshot reads).
@@ -172,6 +183,11 @@ async fn rebuild_locked(
         report.events_read = tally.read();
         report.events_from_stream = tally.from_stream();
     };
+    // Fresh tables have no planner statistics until autovacuum comes by: the
+    // analytics views (aggregates joined to aggregates) would be planned as
+    // if every table were empty, nested loops over the whole log, right
+    // after the swap.
+    analyze_shadow(&*c.shadow).await?;
     // The costly half of the comparison, before the swap takes the lock,
     // on the session the swap runs on.
     loss::stage_series(&*c.shadow, SHADOW_SCHEMA).await?;
