@@ -28,6 +28,9 @@ fn scope_for(kind: Kind) -> &'static str {
         Kind::Draft => "draft/9",
         Kind::DraftPicks => "draft/9/picks",
         Kind::DraftTradedPicks => "draft/9/traded_picks",
+        Kind::NflStats => "stats/nfl/regular/2025/3",
+        Kind::NflProjections => "projections/nfl/post/2025/1",
+        Kind::NflSchedule => "schedule/nfl/regular/2025",
     }
 }
 

@@ -178,7 +178,11 @@ pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
         season_type: Regular,
         season: year,
     };
-    at(start, vec![(Scope::Players, None), (schedule.clone(), None)], &mut events);
+    at(
+        start,
+        vec![(Scope::Players, None), (schedule.clone(), None)],
+        &mut events,
+    );
     for week in 1..=weeks {
         let w = u32::from(week);
         let projections = Scope::NflProjections {
@@ -194,7 +198,10 @@ pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
             at(now, vec![(projections.clone(), None)], &mut events);
         }
         let after = calendar.week_end_ms(w);
-        for now in [after + 9 * 3_600_000, after + 3 * 86_400_000 + 12 * 3_600_000] {
+        for now in [
+            after + 9 * 3_600_000,
+            after + 3 * 86_400_000 + 12 * 3_600_000,
+        ] {
             let mut scopes: Vec<(Scope, Option<String>)> = vec![
                 (Scope::State, None),
                 (
@@ -222,8 +229,11 @@ pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
             at(now, scopes, &mut events);
         }
     }
-    at(calendar.week_end_ms(u32::from(weeks)) + 86_400_000, vec![(schedule, None)], &mut events);
-    drop(at);
+    at(
+        calendar.week_end_ms(u32::from(weeks)) + 86_400_000,
+        vec![(schedule, None)],
+        &mut events,
+    );
     sim.shutdown().await;
     events
 }

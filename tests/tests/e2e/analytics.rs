@@ -12,7 +12,7 @@ use sleeper_shared::{Envelope, Kind};
 use sleeper_tests::harness::events::envelope;
 use sleeper_tests::harness::fixtures::fixture;
 use sleeper_tests::harness::season::{scored_season, SeasonSpec};
-use sleeper_tests::harness::{Scalar, TestEnv};
+use sleeper_tests::harness::{Bin, Scalar, TestEnv};
 
 use crate::rebuild::project_live;
 
@@ -42,7 +42,11 @@ async fn texts(pg: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String>
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .iter()
-        .map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i)).collect())
+        .map(|r| {
+            (0..r.len())
+                .map(|i| r.get::<_, Option<String>>(i))
+                .collect()
+        })
         .collect()
 }
 
@@ -97,8 +101,20 @@ fn hand_worked_log() -> Vec<Envelope> {
     let stats11 = "stats/nfl/regular/2024/11";
     let proj11 = "projections/nfl/regular/2024/11";
     vec![
-        event(Kind::Players, "players/nfl", None, &b(&players), nov17_utc(0)),
-        event(Kind::League, "league/1", Some("1"), &b(&league1), nov17_utc(0)),
+        event(
+            Kind::Players,
+            "players/nfl",
+            None,
+            &b(&players),
+            nov17_utc(0),
+        ),
+        event(
+            Kind::League,
+            "league/1",
+            Some("1"),
+            &b(&league1),
+            nov17_utc(0),
+        ),
         event(
             Kind::League,
             "league/2",
@@ -110,7 +126,12 @@ fn hand_worked_log() -> Vec<Envelope> {
             Kind::League,
             "league/3",
             Some("3"),
-            &league_body("3", json!({"rec": 1.0}), json!(["REC_FLEX", "WRRB_FLEX", "BN", "BN"]), 1),
+            &league_body(
+                "3",
+                json!({"rec": 1.0}),
+                json!(["REC_FLEX", "WRRB_FLEX", "BN", "BN"]),
+                1,
+            ),
             nov17_utc(0),
         ),
         event(
@@ -121,16 +142,58 @@ fn hand_worked_log() -> Vec<Envelope> {
             nov17_utc(0),
         ),
         // 07:00 ET, before the 13:00 window: the kickoff sample.
-        event(Kind::NflProjections, proj11, None, &fixture("projections_nfl"), nov17_utc(12)),
+        event(
+            Kind::NflProjections,
+            proj11,
+            None,
+            &fixture("projections_nfl"),
+            nov17_utc(12),
+        ),
         // Re-stamped after the week: the latest, not the kickoff one.
-        event(Kind::NflProjections, proj11, None, &b(&proj_late), nov17_utc(60)),
+        event(
+            Kind::NflProjections,
+            proj11,
+            None,
+            &b(&proj_late),
+            nov17_utc(60),
+        ),
         // Sunday 23:00 ET, live; then Tuesday 10:00 ET, corrected.
-        event(Kind::NflStats, stats11, None, &fixture("stats_nfl"), nov17_utc(28)),
+        event(
+            Kind::NflStats,
+            stats11,
+            None,
+            &fixture("stats_nfl"),
+            nov17_utc(28),
+        ),
         event(Kind::NflStats, stats11, None, &b(&stats_v2), nov17_utc(63)),
-        event(Kind::NflStats, "stats/nfl/regular/2024/12", None, &b(&week12), nov17_utc(230)),
-        event(Kind::Matchups, "league/1/matchups/11", Some("1"), &b(&m1), nov17_utc(63)),
-        event(Kind::Matchups, "league/3/matchups/11", Some("3"), &b(&m3), nov17_utc(63)),
-        event(Kind::Matchups, "league/4/matchups/11", Some("4"), &b(&m3), nov17_utc(63)),
+        event(
+            Kind::NflStats,
+            "stats/nfl/regular/2024/12",
+            None,
+            &b(&week12),
+            nov17_utc(230),
+        ),
+        event(
+            Kind::Matchups,
+            "league/1/matchups/11",
+            Some("1"),
+            &b(&m1),
+            nov17_utc(63),
+        ),
+        event(
+            Kind::Matchups,
+            "league/3/matchups/11",
+            Some("3"),
+            &b(&m3),
+            nov17_utc(63),
+        ),
+        event(
+            Kind::Matchups,
+            "league/4/matchups/11",
+            Some("4"),
+            &b(&m3),
+            nov17_utc(63),
+        ),
     ]
 }
 
@@ -257,14 +320,27 @@ async fn hand_worked_points_lineups_projections_and_corrections() {
              FROM sleeper.stat_corrections ORDER BY 1, 2"
         )
         .await,
-        [row(&["3199", "rec_yd", "112.0", "115.0", "2024-11-19 15:00:00+00", "2024-11-17"])]
+        [row(&[
+            "3199",
+            "rec_yd",
+            "112.0",
+            "115.0",
+            "2024-11-19 15:00:00+00",
+            "2024-11-17"
+        ])]
     );
     // A new league snapshot (scoring, positions) changes every dependent value.
     let rescored = league_body("3", json!({"rec": 2.0}), json!(["REC_FLEX", "BN"]), 0);
     project_live(
         &env,
         &env.vars(),
-        &[event(Kind::League, "league/3", Some("3"), &rescored, nov17_utc(70))],
+        &[event(
+            Kind::League,
+            "league/3",
+            Some("3"),
+            &rescored,
+            nov17_utc(70),
+        )],
     )
     .await;
     assert_eq!(
@@ -291,7 +367,9 @@ fn accepts(slot: &str, position: &str) -> bool {
         "DL" => &["DL", "DE", "DT"],
         "LB" => &["LB", "ILB", "OLB"],
         "DB" => &["DB", "CB", "S", "SS", "FS"],
-        "IDP_FLEX" => &["DL", "DE", "DT", "LB", "ILB", "OLB", "DB", "CB", "S", "SS", "FS"],
+        "IDP_FLEX" => &[
+            "DL", "DE", "DT", "LB", "ILB", "OLB", "DB", "CB", "S", "SS", "FS",
+        ],
         "BN" | "IR" | "TAXI" => &[],
         other => return other == position,
     };
@@ -317,8 +395,23 @@ fn brute_force(slots: &[&str], players: &[(Vec<&str>, i64)]) -> i64 {
 }
 
 const SLOTS: &[&str] = &[
-    "QB", "RB", "WR", "TE", "K", "DEF", "FLEX", "SUPER_FLEX", "REC_FLEX", "WRRB_FLEX", "DL", "LB",
-    "DB", "IDP_FLEX", "BN", "IR", "TAXI",
+    "QB",
+    "RB",
+    "WR",
+    "TE",
+    "K",
+    "DEF",
+    "FLEX",
+    "SUPER_FLEX",
+    "REC_FLEX",
+    "WRRB_FLEX",
+    "DL",
+    "LB",
+    "DB",
+    "IDP_FLEX",
+    "BN",
+    "IR",
+    "TAXI",
 ];
 const POSITIONS: &[&str] = &[
     "QB", "RB", "WR", "TE", "K", "DEF", "DL", "LB", "DB", "DE", "CB", "OLB", "S",
@@ -410,6 +503,124 @@ fn optimal_lineup_equals_brute_force_on_random_rosters() {
     assert_eq!(checked.get(), 2000);
 }
 
+/// When projections of a game on `date` stop counting, by the rule of
+/// docs/design.md ("Lineups"): 20:00 ET on Thursday and Monday, 13:00 on
+/// Sunday, else midnight.
+fn kickoff_cutoff_ms(date: &str) -> i64 {
+    use chrono::Datelike;
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+    let hour = match d.weekday() {
+        chrono::Weekday::Thu | chrono::Weekday::Mon => 20,
+        chrono::Weekday::Sun => 13,
+        _ => 0,
+    };
+    sleeper_sim::calendar::et_to_ms(d.and_hms_opt(hour, 0, 0).expect("a time"))
+}
+
+/// Hundredths by the rule of docs/design.md ("Scoring"): Σ value × weight
+/// as the JSON writes them, exactly (decimal, not f64: projected values are
+/// not halves, so float sums land on either side of a rounding tie),
+/// rounded half up.
+fn exact_hundredths(stats: &Value, scoring: &Value) -> i64 {
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let dec = |v: &Value| {
+        v.as_number()
+            .and_then(|n| Decimal::from_str(&n.to_string()).ok())
+    };
+    let sum: Decimal = stats
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some(dec(v)? * dec(&scoring[k])?))
+        .sum();
+    (sum * Decimal::ONE_HUNDRED + Decimal::new(5, 1))
+        .floor()
+        .to_i64()
+        .expect("points in range")
+}
+
+/// (league, week, player) → projected hundredths as of kickoff, in plain
+/// code over the raw projection, schedule and league snapshots.
+fn reference_projected(
+    events: &[Envelope],
+    newest: &BTreeMap<String, &Envelope>,
+) -> HashMap<(String, i32, String), i64> {
+    let mut game_dates: HashMap<(i64, String), String> = HashMap::new();
+    for (scope, e) in newest {
+        if scope.starts_with("schedule/nfl/regular/") {
+            for g in body(e).as_array().unwrap() {
+                let date = g["date"].as_str().unwrap().to_string();
+                for team in ["home", "away"] {
+                    let t = g[team].as_str().unwrap().to_string();
+                    game_dates.insert((g["week"].as_i64().unwrap(), t), date.clone());
+                }
+            }
+        }
+    }
+    // (week, player) → (fetched_at, stats) of the newest sample before kickoff.
+    let mut at_kickoff: HashMap<(i32, String), (i64, Value)> = HashMap::new();
+    for e in events.iter().filter(|e| e.kind == Kind::NflProjections) {
+        let week: i32 = e.scope.rsplit('/').next().unwrap().parse().unwrap();
+        for row in body(e).as_array().unwrap() {
+            let player = row["player_id"].as_str().unwrap().to_string();
+            let date = row["date"].as_str().map(str::to_string).or_else(|| {
+                let team = row["team"].as_str()?.to_string();
+                game_dates.get(&(i64::from(week), team)).cloned()
+            });
+            let Some(date) = date else { continue };
+            if e.fetched_at_ms < kickoff_cutoff_ms(&date) {
+                let slot = at_kickoff
+                    .entry((week, player))
+                    .or_insert((i64::MIN, Value::Null));
+                if e.fetched_at_ms >= slot.0 {
+                    *slot = (e.fetched_at_ms, row["stats"].clone());
+                }
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (scope, e) in newest {
+        let parts: Vec<&str> = scope.split('/').collect();
+        let ["league", league] = parts.as_slice() else {
+            continue;
+        };
+        let scoring = body(e)["scoring_settings"].clone();
+        for ((week, player), (_, stats)) in &at_kickoff {
+            let points = exact_hundredths(stats, &scoring);
+            out.insert((league.to_string(), *week, player.clone()), points);
+        }
+    }
+    out
+}
+
+/// A digest of every analytics view, for "the same after replay and rebuild".
+async fn analytics_digest(pg: &tokio_postgres::Client) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for view in [
+        "player_week_points",
+        "player_week_projected_points",
+        "projected_vs_actual",
+        "lineup_optimal",
+        "lineup_efficiency",
+        "stat_changes",
+        "nfl_games",
+    ] {
+        let digest: String = pg
+            .scalar(
+                &format!(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')
+                     FROM sleeper.{view} t"
+                ),
+                &[],
+            )
+            .await;
+        out.push((view.to_string(), digest));
+    }
+    out
+}
+
 /// The newest event of each scope in `events` (the tables' state once idle).
 fn newest(events: &[Envelope]) -> BTreeMap<String, &Envelope> {
     let mut out = BTreeMap::new();
@@ -458,11 +669,17 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
     eprintln!("player_week_points vs players_points: {checked} rostered player-weeks checked, {mismatches} mismatches");
     assert_eq!(mismatches, 0);
     let leagues: i64 = pg
-        .scalar("SELECT count(DISTINCT league_id) FROM sleeper.matchups", &[])
+        .scalar(
+            "SELECT count(DISTINCT league_id) FROM sleeper.matchups",
+            &[],
+        )
         .await;
     assert_eq!(leagues, 12);
     let weeks: i64 = pg
-        .scalar("SELECT count(DISTINCT week) FROM sleeper.player_stat_lines", &[])
+        .scalar(
+            "SELECT count(DISTINCT week) FROM sleeper.player_stat_lines",
+            &[],
+        )
         .await;
     assert_eq!(weeks, 18);
     assert!(checked > 12 * 14 * 8 * 9, "{checked} player-weeks");
@@ -480,7 +697,10 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
             .unwrap();
         (r.get(0), r.get(1), r.get(2))
     };
-    assert!(variety.0 >= 3 && variety.1 >= 1 && variety.2 >= 1, "{variety:?}");
+    assert!(
+        variety.0 >= 3 && variety.1 >= 1 && variety.2 >= 1,
+        "{variety:?}"
+    );
 
     // The reference, in plain code over the newest raw snapshots.
     let newest = newest(&events);
@@ -522,8 +742,40 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
         let key: (String, i32, i32) = (r.get(0), r.get(1), r.get(2));
         let (actual, optimal): (i64, i64) = (r.get(3), r.get(4));
         assert_eq!(Some(&actual), reference_actual.get(&key), "{key:?}");
-        assert!(optimal >= actual, "{key:?}: optimal {optimal} < actual {actual}");
+        assert!(
+            optimal >= actual,
+            "{key:?}: optimal {optimal} < actual {actual}"
+        );
     }
+    // Projected points as of kickoff, against the plain-code reference.
+    let reference = reference_projected(&events, &newest);
+    let rows = pg
+        .query(
+            "SELECT league_id, week, player_id, (points * 100)::bigint
+             FROM sleeper.player_week_projected_points",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), reference.len());
+    let wrong = rows
+        .iter()
+        .filter(|r| {
+            let key: (String, i32, String) = (r.get(0), r.get(1), r.get(2));
+            reference.get(&key) != Some(&r.get::<_, i64>(3))
+        })
+        .count();
+    assert_eq!(wrong, 0, "of {} projected player-weeks", rows.len());
+    assert!(
+        rows.len() > 12 * 18 * 100,
+        "{} projected player-weeks",
+        rows.len()
+    );
+    // Stat corrections: every Friday sample differs from Tuesday's for some lines.
+    let corrections: i64 = pg
+        .scalar("SELECT count(*) FROM sleeper.stat_corrections", &[])
+        .await;
+    assert!(corrections > 0);
     // Every seat of every optimal lineup is a slot of the league that the
     // player fits, by the raw players snapshot; no player twice.
     let seats = pg
@@ -546,13 +798,37 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
             String,
             String,
             String,
-        ) = (s.get(0), s.get(1), s.get(2), s.get(3), s.get(4), s.get(5), s.get(6));
+        ) = (
+            s.get(0),
+            s.get(1),
+            s.get(2),
+            s.get(3),
+            s.get(4),
+            s.get(5),
+            s.get(6),
+        );
         let positions: Value = serde_json::from_str(&positions).unwrap();
         assert_eq!(positions[index as usize].as_str(), Some(slot.as_str()));
         let fits = players[&player]["fantasy_positions"]
             .as_array()
-            .is_some_and(|ps| ps.iter().any(|p| p.as_str().is_some_and(|p| accepts(&slot, p))));
+            .is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p.as_str().is_some_and(|p| accepts(&slot, p)))
+            });
         assert!(fits, "{player} in {slot}");
-        assert!(seen.insert((league, week, roster, player.clone())), "{player} twice");
+        assert!(
+            seen.insert((league, week, roster, player.clone())),
+            "{player} twice"
+        );
     }
+
+    // The same after replay and after rebuild.
+    let before = analytics_digest(&pg).await;
+    let vars = env.vars();
+    let out = Bin::consumer().run(&["replay", "--from", "1970-01-01T00:00:00Z"], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(analytics_digest(&pg).await, before, "after replay");
+    let out = Bin::consumer().run(&["rebuild"], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(analytics_digest(&pg).await, before, "after rebuild");
 }
