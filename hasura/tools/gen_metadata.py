@@ -87,6 +87,46 @@ RELATIONSHIPS = {
         obj("opponent", "rosters", {"league_id": "league_id", "opponent_roster_id": "roster_id"}),
         obj("matchup", "matchups", {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
     ],
+    # The analytics views (docs/design.md "Scoring", "Lineups").
+    "lineup_efficiency": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+        arr("optimal_lineup", "lineup_optimal",
+            {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
+        arr("players", "matchup_players",
+            {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
+        obj("projected", "projected_vs_actual",
+            {"league_id": "league_id", "week": "week", "roster_id": "roster_id"}),
+    ],
+    "lineup_optimal": [
+        obj("player", "players", {"player_id": "player_id"}),
+    ],
+    "projected_vs_actual": [
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+    ],
+    "player_week_points": [
+        obj("player", "players", {"player_id": "player_id"}),
+        obj("league", "leagues", {"league_id": "league_id"}),
+        arr("stats", "player_week_stats",
+            {"season": "season", "week": "week", "player_id": "player_id"}),
+    ],
+    "player_week_projected_points": [
+        obj("player", "players", {"player_id": "player_id"}),
+        obj("actual", "player_week_points",
+            {"league_id": "league_id", "week": "week", "player_id": "player_id"}),
+    ],
+    "player_week_stats": [
+        obj("player", "players", {"player_id": "player_id"}),
+    ],
+    "player_stat_lines": [
+        obj("player", "players", {"player_id": "player_id"}),
+        arr("stats", "player_week_stats",
+            {"season": "season", "season_type": "season_type", "week": "week",
+             "player_id": "player_id"}),
+    ],
+    "stat_corrections": [
+        obj("player", "players", {"player_id": "player_id"}),
+    ],
     "matchup_score_changes": [
         obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
     ],

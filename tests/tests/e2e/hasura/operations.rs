@@ -23,6 +23,11 @@ const EXAMPLES: &[&str] = &[
     "draft_board.graphql",
     "league_history.graphql",
     "live_scores.graphql",
+    "lineups.graphql",
+    "projections.graphql",
+    "player_points.graphql",
+    "stat_corrections.graphql",
+    "results.graphql",
 ];
 
 type Frags<'a> = BTreeMap<String, &'a SelectionSet<'a, String>>;
