@@ -143,6 +143,8 @@ cat <<INFO 2>/dev/null || true
   metrics:  http://$PRODUCER_HTTP/metrics  http://$CONSUMER_HTTP/metrics   (ready: /ready)
   SQL:      $PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres sleeper -c 'SELECT * FROM sleeper.nfl_state'
             … 'SELECT * FROM sleeper.standings'
+  lineups:  … 'SELECT league_id, week, roster_id, actual_points, optimal_points, points_left_on_bench
+               FROM sleeper.lineup_efficiency ORDER BY points_left_on_bench DESC NULLS LAST LIMIT 10'
   logs:     $DATA_DIR/logs/
 Ctrl-C stops everything.
 INFO

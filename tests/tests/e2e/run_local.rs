@@ -127,6 +127,37 @@ impl RunLocal {
         .await
     }
 
+    /// Wait until the lineup-efficiency example the script prints has a
+    /// roster whose best lineup scores; (rosters, rosters with optimal ≥ actual).
+    async fn until_lineups(&self) -> (i64, i64) {
+        let url = self.database_url();
+        eventually(
+            Duration::from_secs(120),
+            "a scored lineup in sleeper.lineup_efficiency",
+            || {
+                let url = url.clone();
+                async move {
+                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                        .await
+                        .ok()?;
+                    tokio::spawn(conn);
+                    let r = client
+                        .query_one(
+                            "SELECT count(*), count(*) FILTER (WHERE optimal_points >= actual_points),
+                                    count(*) FILTER (WHERE optimal_points > 0)
+                             FROM sleeper.lineup_efficiency",
+                            &[],
+                        )
+                        .await
+                        .ok()?;
+                    let (n, fine, scored): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
+                    (scored > 0).then_some((n, fine))
+                }
+            },
+        )
+        .await
+    }
+
     /// Send `signal` to the script alone (as a terminal's Ctrl-C reaches
     /// it) and wait up to `limit` for it to exit.
     fn signal_and_wait(&mut self, signal: i32, limit: Duration) -> Option<ExitStatus> {
@@ -242,6 +273,8 @@ async fn run_local_brings_up_the_demo_and_ctrl_c_stops_everything_even_with_its_
         rosters >= 12,
         "a simulated league has 12 rosters, got {rosters}"
     );
+    let (lineups, sound) = run.until_lineups().await;
+    assert_eq!(sound, lineups, "an optimal lineup below the actual one");
     let pass = std::fs::read_to_string(run.data_dir().join("redis.pass")).unwrap();
     let redis_url = format!("redis://:{}@127.0.0.1:{}", pass.trim(), run.ports.redis);
     let v = status(&redis_url, &run.database_url());
