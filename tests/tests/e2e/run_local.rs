@@ -111,14 +111,8 @@ impl RunLocal {
             || {
                 let url = url.clone();
                 async move {
-                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                        .await
-                        .ok()?;
-                    tokio::spawn(conn);
-                    let n: i64 = client
-                        .query_one("SELECT count(*) FROM sleeper.rosters", &[])
-                        .await
-                        .ok()?
+                    let n: i64 = query_one(&url, "SELECT count(*) FROM sleeper.rosters")
+                        .await?
                         .get(0);
                     (n > 0).then_some(n)
                 }
@@ -137,19 +131,13 @@ impl RunLocal {
             || {
                 let url = url.clone();
                 async move {
-                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                        .await
-                        .ok()?;
-                    tokio::spawn(conn);
-                    let r = client
-                        .query_one(
-                            "SELECT count(*), count(*) FILTER (WHERE optimal_points >= actual_points),
-                                    count(*) FILTER (WHERE optimal_points > 0)
-                             FROM sleeper.lineup_efficiency",
-                            &[],
-                        )
-                        .await
-                        .ok()?;
+                    let r = query_one(
+                        &url,
+                        "SELECT count(*), count(*) FILTER (WHERE optimal_points >= actual_points),
+                                count(*) FILTER (WHERE optimal_points > 0)
+                         FROM sleeper.lineup_efficiency",
+                    )
+                    .await?;
                     let (n, fine, scored): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
                     (scored > 0).then_some((n, fine))
                 }
@@ -224,6 +212,15 @@ impl Drop for RunLocal {
 }
 
 /// The `(state, process group)` of every process, from `/proc/<pid>/stat`.
+/// One row of `sql` on the demo's database; `None` while it is not up.
+async fn query_one(url: &str, sql: &str) -> Option<tokio_postgres::Row> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .ok()?;
+    tokio::spawn(conn);
+    client.query_one(sql, &[]).await.ok()
+}
+
 fn processes() -> Vec<(i32, char, i32)> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
