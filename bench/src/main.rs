@@ -16,11 +16,15 @@
 //!   players body) with a consumer behind it: append → commit latency, peak
 //!   RSS, and the requests the poll plan spends per league-hour in and out of
 //!   game windows, hence the leagues one producer serves at a 1000/min quota;
+//! - analytics (`analytics.rs`): a season's scoring and lineup views
+//!   computed whole against binary `COPY` of the same rows, and the p95 of
+//!   the league-week lineup query with 100 leagues × 3 seasons loaded;
 //! - binary sizes and process start → `/ready` 200.
 //!
 //! The report is a markdown table on stdout and `target/bench/report.json`.
 //! A figure that cannot be measured is `null` with the reason in the table.
 
+mod analytics;
 mod live;
 mod procs;
 mod report;
@@ -80,6 +84,16 @@ pub struct Args {
     /// `--quick` 1).
     #[arg(long)]
     pub rebuilds: Option<usize>,
+    /// Leagues of the season whose analytics views are computed whole
+    /// (default 20; `--quick` 2).
+    #[arg(long)]
+    pub analytics_leagues: Option<usize>,
+    /// Leagues × seasons loaded for the lineup query's latency (default
+    /// 100 × 3; `--quick` 3 × 2).
+    #[arg(long)]
+    pub latency_leagues: Option<usize>,
+    #[arg(long)]
+    pub latency_seasons: Option<u16>,
     /// Where the project's binaries are (default: next to this one).
     #[arg(long)]
     pub bin_dir: Option<PathBuf>,
@@ -375,6 +389,28 @@ async fn run(
             players: live_players,
             secs: live_secs,
             speed: args.speed,
+        },
+    )
+    .await?;
+
+    // ── 9. analytics: scoring, lineups, projections ────────────────────
+    analytics::run(
+        &bins,
+        &mut report,
+        analytics::AnalyticsSpec {
+            redis_url: &redis_url,
+            pg: &pg,
+            leagues: args
+                .analytics_leagues
+                .unwrap_or(if args.quick { 2 } else { 20 }),
+            latency_leagues: args
+                .latency_leagues
+                .unwrap_or(if args.quick { 3 } else { 100 }),
+            latency_seasons: args
+                .latency_seasons
+                .unwrap_or(if args.quick { 2 } else { 3 }),
+            weeks,
+            queries: if args.quick { 50 } else { 500 },
         },
     )
     .await?;

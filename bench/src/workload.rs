@@ -38,6 +38,11 @@ pub async fn generate(leagues: usize, weeks: u8, steps: usize, players: usize) -
         )
         .await,
     );
+    encode(&events)
+}
+
+/// `events` encoded as the producer puts them on the stream.
+pub fn encode(events: &[Envelope]) -> Result<Log> {
     let mut per_scope: HashMap<&str, usize> = HashMap::new();
     for e in events.iter().filter(|e| e.kind == Kind::Matchups) {
         *per_scope.entry(e.scope.as_str()).or_default() += 1;
@@ -45,7 +50,7 @@ pub async fn generate(leagues: usize, weeks: u8, steps: usize, players: usize) -
     let max_per_matchups_scope = per_scope.values().copied().max().unwrap_or(0);
     let mut wire = Vec::with_capacity(events.len());
     let mut bytes = 0;
-    for e in &events {
+    for e in events {
         let enc = e.encode()?;
         bytes += enc.len();
         wire.push((e.kind.as_str().to_string(), e.scope.clone(), enc));

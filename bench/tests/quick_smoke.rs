@@ -24,6 +24,12 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
             "3",
             "--speed",
             "30",
+            "--analytics-leagues",
+            "1",
+            "--latency-leagues",
+            "2",
+            "--latency-seasons",
+            "2",
         ])
         .arg("--out")
         .arg(&out)
@@ -49,6 +55,9 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
         "workload_events",
         "workload_rows_written",
         "workload_bytes",
+        "analytics_rows_per_s",
+        "analytics_copy_rows_per_s",
+        "lineup_query_p95_ms",
     ] {
         assert!(
             report.get(key).is_some(),
@@ -56,6 +65,7 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
         );
     }
     assert!(report["workload_events"].as_u64().unwrap_or(0) > 0);
+    assert!(report["analytics_season_rows"].as_u64().unwrap_or(0) > 0);
     // The producer's peak RSS is only "with the players body" if it fetched it.
     assert!(
         report["producer_players_fetches"].as_u64().unwrap_or(0) >= 1,
