@@ -43,6 +43,13 @@ pub(super) fn project(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
         Val::text(season_type.as_str()),
     ];
     let mut games = TableRows::new(&NFL_GAMES, owner.clone());
+    if ctx.body_is_null() {
+        // "Not found": no games.
+        return Ok(Projection {
+            snapshot: vec![games],
+            series: vec![],
+        });
+    }
     let body = ctx.json()?;
     for (i, g) in top_array(&body)?.iter().enumerate() {
         let g = element(g, i)?;

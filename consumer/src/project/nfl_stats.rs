@@ -14,9 +14,11 @@
 //! team, game or date; an empty map is an inactive player, not a line).
 //! Season, season type and week come from the scope, never from a row. A
 //! stat absent from the payload has no row (Sleeper omits zeros); a stat
-//! whose value is `null` is absent too.
+//! whose value is `null` is absent too; a `null` body ("not found") has no
+//! lines.
 
 use rust_decimal::Decimal;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sleeper_shared::scope::SeasonType;
 use sleeper_shared::Scope;
@@ -136,22 +138,44 @@ struct Line {
     stats: Vec<(String, Decimal)>,
 }
 
-/// The rows of a body, in either form.
-fn lines(body: &Value) -> Result<Vec<Line>, ShapeError> {
-    if let Value::Object(map) = body {
+/// The rows of a body, in either form. A week's projections are thousands
+/// of rows: the body is never parsed into one `serde_json::Value` tree (that
+/// costs several times the body); its top level is split into the raw text
+/// of each row, borrowed from the body, and each row is parsed on its own.
+fn lines(body: &[u8]) -> Result<Vec<Line>, ShapeError> {
+    let not_json = |e: serde_json::Error| ShapeError::NotJson(e.to_string());
+    if body.trim_ascii() == b"null" {
+        // "Not found": no lines.
+        return Ok(Vec::new());
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
         // The older map form: {player_id: {stat: value}}.
+        let map: std::collections::BTreeMap<String, &RawValue> =
+            serde_json::from_slice(body).map_err(not_json)?;
         let mut out = Vec::with_capacity(map.len());
-        for (player_id, stats) in map {
-            let line = line_of(player_id.clone(), stats, player_id)?;
+        for (player_id, raw) in map {
+            let stats: Value = serde_json::from_str(raw.get()).map_err(not_json)?;
+            let line = line_of(player_id.clone(), &stats, &player_id)?;
             if !line.stats.is_empty() {
                 out.push(line);
             }
         }
         return Ok(out);
     }
-    let mut out = Vec::new();
-    for (i, row) in top_array(body)?.iter().enumerate() {
-        let row = element(row, i)?;
+    let rows: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(rows) => rows,
+        // Valid JSON of another shape: say which, as the other kinds do.
+        Err(e) if e.is_data() => {
+            let v: Value = serde_json::from_slice(body).map_err(not_json)?;
+            return top_array(&v).map(|_| Vec::new());
+        }
+        Err(e) => return Err(not_json(e)),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, raw) in rows.into_iter().enumerate() {
+        let row: Value = serde_json::from_str(raw.get()).map_err(not_json)?;
+        let row = element(&row, i)?;
         let player_id = req_id(row, "player_id")?;
         let stats = object(row, "stats")?.unwrap_or(&Value::Null);
         let mut line = line_of(player_id, stats, &format!("[{i}].stats"))?;
@@ -241,7 +265,7 @@ pub(super) fn project_stats(ctx: &Ctx<'_>) -> Result<Projection, ShapeError> {
     let mut line_rows = TableRows::new(&PLAYER_STAT_LINES, key.to_vec());
     let mut stat_rows = TableRows::new(&PLAYER_WEEK_STATS, key.to_vec());
     let mut samples = TableRows::new(&PLAYER_STAT_SAMPLES, vec![]);
-    for line in lines(&ctx.json()?)? {
+    for line in lines(&ctx.env.body)? {
         let mut row = key.to_vec();
         row.push(Val::text(&line.player_id));
         for (stat, value) in &line.stats {
@@ -289,7 +313,7 @@ pub(super) fn project_projections(ctx: &Ctx<'_>) -> Result<Projection, ShapeErro
     };
     let key = week_key(season_type, season, week);
     let mut samples = TableRows::new(&PLAYER_PROJECTION_SAMPLES, vec![]);
-    for line in lines(&ctx.json()?)? {
+    for line in lines(&ctx.env.body)? {
         let mut row = key.to_vec();
         row.extend([
             Val::text(&line.player_id),

@@ -354,6 +354,33 @@ async fn hand_worked_points_lineups_projections_and_corrections() {
         .await,
         [row(&["14.00", "10.0"])]
     );
+    // And a new players snapshot: W1 listed as a running back no longer fits
+    // REC_FLEX, so T1 (8.0) is the best there is.
+    let players = json!({
+        "W1": {"player_id": "W1", "position": "RB", "fantasy_positions": ["RB"]},
+        "T1": {"player_id": "T1", "position": "TE", "fantasy_positions": ["TE"]}
+    });
+    project_live(
+        &env,
+        &env.vars(),
+        &[event(
+            Kind::Players,
+            "players/nfl",
+            None,
+            players.to_string().as_bytes(),
+            nov17_utc(71),
+        )],
+    )
+    .await;
+    assert_eq!(
+        texts(
+            &pg,
+            "SELECT optimal_points::text, points_left_on_bench::text FROM sleeper.lineup_efficiency
+             WHERE league_id = '3' AND week = 11 AND roster_id = 1"
+        )
+        .await,
+        [row(&["8.0", "-4.0"])]
+    );
 }
 
 /// The positions a slot accepts — written out again here, from the list of
