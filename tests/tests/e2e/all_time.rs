@@ -12,6 +12,8 @@
 //!   in week 2, 913 in week 1 — with more points than the survivor, so the
 //!   standings must rank them after it, and their later 0-point weeks are
 //!   never a lowest score.
+//! - T (2024, previous ""), no rosters: every playoff round spans two weeks
+//!   (legacy `playoff_type` 2); X and Y name each other as previous season.
 //!
 //! Season A arrives last, so the chain's id moves back from B to A. Every
 //! view reads the same after replay and rebuild.
@@ -27,6 +29,11 @@ const A: &str = "1297000000000000001";
 const B: &str = "1297000000000000002";
 const C: &str = "1297000000000000003";
 const G: &str = "1297000000000000009";
+/// Two-week rounds everywhere (legacy `playoff_type` 2), its own chain.
+const T: &str = "1297000000000000020";
+/// Two leagues each naming the other as previous season: a cycle.
+const X: &str = "1297000000000000031";
+const Y: &str = "1297000000000000032";
 
 fn json_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).expect("json")
@@ -222,6 +229,21 @@ fn later_seasons() -> Vec<Envelope> {
         scores(G, 1, &[(1, 100.0), (2, 90.0), (3, 50.0)]),
         scores(G, 2, &[(1, 110.0), (2, 60.0), (3, 0.0)]),
         scores(G, 3, &[(1, 120.0), (2, 0.0), (3, 0.0)]),
+        // Semi-finals over weeks 2–3, the final and third place over 4–5.
+        league(
+            T,
+            "2024",
+            json!(""),
+            "complete",
+            json!({"playoff_week_start": 2, "playoff_type": 2}),
+        ),
+        week(T, 1, &[((1, 100.0), (2, 90.0)), ((3, 80.0), (4, 70.0))]),
+        week(T, 2, &[((1, 50.0), (4, 60.0)), ((2, 70.0), (3, 40.0))]),
+        week(T, 3, &[((1, 70.0), (4, 50.0)), ((2, 30.0), (3, 65.0))]),
+        week(T, 4, &[((1, 40.0), (3, 45.0)), ((4, 20.0), (2, 30.0))]),
+        week(T, 5, &[((1, 60.0), (3, 50.0)), ((4, 25.0), (2, 10.0))]),
+        league(X, "2024", json!(Y), "complete", json!({})),
+        league(Y, "2025", json!(X), "complete", json!({})),
     ]
 }
 
@@ -276,11 +298,17 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// Short names for the ids in the rows read back: A, B, C, G, and O for B's
-/// orphan roster 4.
-const SHORT: &str = "replace(replace(replace(replace(replace(x, '1297000000000000001', 'A'),
-    '1297000000000000002', 'B'), '1297000000000000003', 'C'), '1297000000000000009', 'G'),
-    'orphan:4@B', 'O')";
+/// Short names for the ids in the rows read back: A, B, C, G, T, X, Y, and
+/// O for B's orphan roster 4.
+const SHORT: &str = "replace(replace(replace(replace(replace(replace(replace(replace(x,
+    '1297000000000000001', 'A'), '1297000000000000002', 'B'), '1297000000000000003', 'C'),
+    '1297000000000000009', 'G'), '1297000000000000020', 'T'), '1297000000000000031', 'X'),
+    '1297000000000000032', 'Y'), 'orphan:4@B', 'O')";
+
+/// The chains whose every row is checked (T's games are checked alone).
+fn main_chains() -> String {
+    format!("chain_id IN ('{A}', '{G}')")
+}
 
 fn short(select: &str, rest: &str) -> String {
     format!(
@@ -289,7 +317,12 @@ fn short(select: &str, rest: &str) -> String {
     )
 }
 
-const CHAINS: &str = "SELECT concat_ws(' ', chain_id, league_id, season, depth) FROM sleeper.league_chains ORDER BY league_id";
+fn chains() -> String {
+    short(
+        "chain_id, league_id, season, coalesce(depth::text, '-')",
+        "FROM sleeper.league_chains ORDER BY league_id",
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_time_views_over_a_chain_of_seasons() {
@@ -299,29 +332,38 @@ async fn all_time_views_over_a_chain_of_seasons() {
     let pg = env.pg().await;
     // Before 2023 arrives, 2024 is the chain's oldest season.
     assert_eq!(
-        lines(&pg, CHAINS).await,
+        lines(&pg, &chains()).await,
         strs(&[
-            &format!("{B} {B} 2024 0"),
-            &format!("{B} {C} 2025 1"),
-            &format!("{G} {G} 2024 0"),
+            "B B 2024 0",
+            "B C 2025 1",
+            "G G 2024 0",
+            "T T 2024 0",
+            "X X 2024 -",
+            "X Y 2025 -"
         ])
     );
     project_live(&env, &vars, &first_season()).await;
     assert_eq!(env.dlq_len().await, 0, "no dead letters");
     assert_eq!(
-        lines(&pg, CHAINS).await,
+        lines(&pg, &chains()).await,
         strs(&[
-            &format!("{A} {A} 2023 0"),
-            &format!("{A} {B} 2024 1"),
-            &format!("{A} {C} 2025 2"),
-            &format!("{G} {G} 2024 0"),
+            "A A 2023 0",
+            "A B 2024 1",
+            "A C 2025 2",
+            "G G 2024 0",
+            "T T 2024 0",
+            "X X 2024 -",
+            "X Y 2025 -",
         ])
     );
 
     // Latest names: the newest season each manager is in; orphans named.
     let managers = short(
         "chain_id, manager_id, coalesce(display_name, '-'), coalesce(team_name, '-'), is_orphan::text",
-        "FROM sleeper.chain_managers ORDER BY chain_id, manager_id",
+        &format!(
+            "FROM sleeper.chain_managers WHERE {} ORDER BY chain_id, manager_id",
+            main_chains()
+        ),
     );
     assert_eq!(
         lines(&pg, &managers).await,
@@ -342,7 +384,10 @@ async fn all_time_views_over_a_chain_of_seasons() {
     let h2h = short(
         "chain_id, phase, manager_id, opponent_id, games, wins || '-' || losses || '-' || ties,
          trim_scale(points_for) || '-' || trim_scale(points_against)",
-        "FROM sleeper.head_to_head ORDER BY chain_id, manager_id, opponent_id, phase",
+        &format!(
+            "FROM sleeper.head_to_head WHERE {} ORDER BY chain_id, manager_id, opponent_id, phase",
+            main_chains()
+        ),
     );
     assert_eq!(
         lines(&pg, &h2h).await,
@@ -401,7 +446,10 @@ async fn all_time_views_over_a_chain_of_seasons() {
     let records = short(
         "chain_id, record, trim_scale(value), league_id, season, coalesce(week::text, '-'),
          manager_id, coalesce(opponent_id, '-')",
-        "FROM sleeper.records ORDER BY chain_id, record, manager_id, league_id, week",
+        &format!(
+            "FROM sleeper.records WHERE {} ORDER BY chain_id, record, manager_id, league_id, week",
+            main_chains()
+        ),
     );
     assert_eq!(
         lines(&pg, &records).await,
@@ -426,7 +474,7 @@ async fn all_time_views_over_a_chain_of_seasons() {
     let all_play = short(
         "league_id, season, roster_id, manager_id, wins || '-' || losses || '-' || ties,
          actual_wins, h2h_games, trim_scale(win_share), trim_scale(luck)",
-        "FROM sleeper.all_play ORDER BY league_id, roster_id",
+        &format!("FROM sleeper.all_play WHERE league_id <> '{T}' ORDER BY league_id, roster_id"),
     );
     assert_eq!(
         lines(&pg, &all_play).await,
@@ -487,7 +535,10 @@ async fn all_time_views_over_a_chain_of_seasons() {
          wins || '-' || losses || '-' || ties,
          trim_scale(points_for) || '-' || trim_scale(points_against),
          coalesce(best_finish::text, '-')",
-        "FROM sleeper.manager_careers ORDER BY chain_id, manager_id",
+        &format!(
+            "FROM sleeper.manager_careers WHERE {} ORDER BY chain_id, manager_id",
+            main_chains()
+        ),
     );
     assert_eq!(
         lines(&pg, &careers).await,
@@ -500,6 +551,30 @@ async fn all_time_views_over_a_chain_of_seasons() {
             "G 911 1 0 0 0-0-0 330-0 -",
             "G 912 1 0 0 0-0-0 150-0 -",
             "G 913 1 0 0 0-0-0 50-0 -",
+        ])
+    );
+
+    // Every playoff round of T spans two weeks: one game each, summed.
+    let games = short(
+        "week, weeks, roster_id, opponent_roster_id, result,
+         trim_scale(points) || '-' || trim_scale(opponent_points)",
+        &format!("FROM sleeper.chain_games WHERE league_id = '{T}' ORDER BY week, roster_id"),
+    );
+    assert_eq!(
+        lines(&pg, &games).await,
+        strs(&[
+            "1 1 1 2 W 100-90",
+            "1 1 2 1 L 90-100",
+            "1 1 3 4 W 80-70",
+            "1 1 4 3 L 70-80",
+            "2 2 1 4 W 120-110",
+            "2 2 2 3 L 100-105",
+            "2 2 3 2 W 105-100",
+            "2 2 4 1 L 110-120",
+            "4 2 1 3 W 100-95",
+            "4 2 2 4 L 40-45",
+            "4 2 3 1 L 95-100",
+            "4 2 4 2 W 45-40",
         ])
     );
 
