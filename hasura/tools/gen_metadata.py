@@ -46,6 +46,9 @@ RELATIONSHIPS = {
         arr("playoff_brackets", "playoff_brackets", {"league_id": "league_id"}),
         arr("matchup_results", "matchup_results", {"league_id": "league_id"}),
         obj("previous_league", "leagues", {"previous_league_id": "league_id"}),
+        obj("chain", "league_chains", {"league_id": "league_id"}),
+        arr("finishes", "season_finishes", {"league_id": "league_id"}),
+        arr("all_play", "all_play", {"league_id": "league_id"}),
     ],
     "league_users": [
         obj("league", "leagues", {"league_id": "league_id"}),
@@ -179,6 +182,56 @@ RELATIONSHIPS = {
     "league_seasons": [
         obj("league", "leagues", {"league_id": "league_id"}),
         obj("ancestor", "leagues", {"ancestor_league_id": "league_id"}),
+    ],
+    # The all-time views (0005): a chain's managers are keyed by (chain_id,
+    # manager_id); head-to-head, records and games name both sides.
+    "league_chains": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("oldest_league", "leagues", {"chain_id": "league_id"}),
+        arr("seasons", "league_chains", {"chain_id": "chain_id"}),
+        arr("managers", "chain_managers", {"chain_id": "chain_id"}),
+        arr("records", "records", {"chain_id": "chain_id"}),
+        arr("careers", "manager_careers", {"chain_id": "chain_id"}),
+    ],
+    "chain_rosters": [
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+    ],
+    "chain_managers": [
+        obj("career", "manager_careers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("head_to_head", "head_to_head", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("finishes", "season_finishes", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("rosters", "chain_rosters", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("records", "records", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+    ],
+    "chain_games": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        obj("opponent", "chain_managers", {"chain_id": "chain_id", "opponent_id": "manager_id"}),
+    ],
+    "head_to_head": [
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        obj("opponent", "chain_managers", {"chain_id": "chain_id", "opponent_id": "manager_id"}),
+    ],
+    "records": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        obj("opponent", "chain_managers", {"chain_id": "chain_id", "opponent_id": "manager_id"}),
+    ],
+    "all_play": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+        obj("chain_roster", "chain_rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+    ],
+    "season_finishes": [
+        obj("league", "leagues", {"league_id": "league_id"}),
+        obj("roster", "rosters", {"league_id": "league_id", "roster_id": "roster_id"}),
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+    ],
+    "manager_careers": [
+        obj("manager", "chain_managers", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("finishes", "season_finishes", {"chain_id": "chain_id", "manager_id": "manager_id"}),
+        arr("head_to_head", "head_to_head", {"chain_id": "chain_id", "manager_id": "manager_id"}),
     ],
     "trending_players": [
         obj("player", "players", {"player_id": "player_id"}),

@@ -1,6 +1,7 @@
 //! End-to-end tests against real Redis, real Postgres and the project's own
 //! binaries. One test binary, so the servers start once for all of them.
 
+mod all_time;
 mod analytics;
 mod backup;
 mod consumer;

@@ -248,6 +248,23 @@ async fn ledgers_and_generated_columns_hold_the_cases_values() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(eliminated, vec![(4, None), (9, Some(5)), (11, Some(2))]);
+    // ... and `standings` marks them, ranked after the survivor, the later
+    // chop first (tests/e2e/all_time.rs checks it against points too).
+    let standings: Vec<(i32, i64, Option<i32>)> = pg
+        .query(
+            "SELECT roster_id, rank, eliminated_week FROM sleeper.standings
+             WHERE league_id = $1 ORDER BY rank, roster_id",
+            &[&GUILLOTINE],
+        )
+        .await
+        .expect("standings")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        standings,
+        vec![(4, 1, None), (9, 2, Some(5)), (11, 3, Some(2))]
+    );
 
     // Case 03: three moves for roster 4; the trade's player, picks and FAAB.
     let fa: i64 = pg

@@ -113,6 +113,15 @@ const REQUIRED_RELATIONSHIPS: &[(&str, &str, &str, bool)] = &[
     ("transaction_moves", "player", "players", false),
     ("drafts", "picks", "draft_picks", true),
     ("draft_picks", "player", "players", false),
+    // all-time: both sides of a head-to-head row and a record, a career's names
+    ("leagues", "chain", "league_chains", false),
+    ("head_to_head", "manager", "chain_managers", false),
+    ("head_to_head", "opponent", "chain_managers", false),
+    ("records", "manager", "chain_managers", false),
+    ("records", "opponent", "chain_managers", false),
+    ("manager_careers", "manager", "chain_managers", false),
+    ("manager_careers", "finishes", "season_finishes", true),
+    ("season_finishes", "manager", "chain_managers", false),
 ];
 
 #[test]

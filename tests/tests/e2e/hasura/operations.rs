@@ -28,6 +28,7 @@ const EXAMPLES: &[&str] = &[
     "player_points.graphql",
     "stat_corrections.graphql",
     "results.graphql",
+    "all_time.graphql",
 ];
 
 type Frags<'a> = BTreeMap<String, &'a SelectionSet<'a, String>>;
