@@ -180,6 +180,14 @@ fn hand_worked_log() -> Vec<Envelope> {
             &b(&m1),
             nov17_utc(63),
         ),
+        // Week 12's NO–LAR game is still pre_game in the schedule.
+        event(
+            Kind::Matchups,
+            "league/1/matchups/12",
+            Some("1"),
+            &b(&m1),
+            nov17_utc(63),
+        ),
         event(
             Kind::Matchups,
             "league/3/matchups/11",
@@ -307,7 +315,7 @@ async fn hand_worked_points_lineups_projections_and_corrections() {
         texts(
             &pg,
             "SELECT roster_id::text, projected_points::text, actual_points::text
-             FROM sleeper.projected_vs_actual WHERE league_id = '1' ORDER BY 1"
+             FROM sleeper.projected_vs_actual WHERE league_id = '1' AND week = 11 ORDER BY 1"
         )
         .await,
         [row(&["1", "11.92", "32.4"]), row(&["2", "0", "0"])]
@@ -328,6 +336,16 @@ async fn hand_worked_points_lineups_projections_and_corrections() {
             "2024-11-19 15:00:00+00",
             "2024-11-17"
         ])]
+    );
+    // A week with a game not complete in the schedule is provisional.
+    assert_eq!(
+        texts(
+            &pg,
+            "SELECT week::text, bool_and(is_provisional)::text, bool_or(is_provisional)::text
+             FROM sleeper.matchup_results WHERE league_id = '1' GROUP BY week ORDER BY week"
+        )
+        .await,
+        [row(&["11", "false", "false"]), row(&["12", "true", "true"])]
     );
     // A new league snapshot (scoring, positions) changes every dependent value.
     let rescored = league_body("3", json!({"rec": 2.0}), json!(["REC_FLEX", "BN"]), 0);

@@ -530,13 +530,14 @@ async fn median_games_are_played_against_the_weeks_median() {
     .collect();
     assert_eq!(results(&pg, MEDIAN, 2).await, expected);
 
-    // Playoffs: no median game; equal points tie.
+    // Playoffs: no median game; equal points tie. Week 15 is after the
+    // current week 2 of the league's season, so it cannot be final yet.
     let expected: Vec<Row> = vec![
         game(1, &o(1), Some((2, "60")), "60").decided("T", "0"),
         game(2, &o(2), Some((1, "60")), "60").decided("T", "0"),
     ]
     .into_iter()
-    .map(|r| r.playoff(Some(true)))
+    .map(|r| r.playoff(Some(true)).provisional())
     .collect();
     assert_eq!(results(&pg, MEDIAN, 15).await, expected);
 }
