@@ -147,6 +147,10 @@ RELATIONSHIPS = {
         obj("original_roster", "rosters",
             {"league_id": "league_id", "original_roster_id": "roster_id"}),
     ],
+    "pick_ownership": [
+        obj("transaction", "transactions", {"since_transaction_id": "transaction_id"}),
+        obj("player", "players", {"player_id": "player_id"}),
+    ],
     "transaction_waiver_budget": [
         obj("transaction", "transactions", {"transaction_id": "transaction_id"}),
         obj("from_roster", "rosters", {"league_id": "league_id", "from_roster_id": "roster_id"}),

@@ -541,3 +541,148 @@ async fn median_games_are_played_against_the_weeks_median() {
     .collect();
     assert_eq!(results(&pg, MEDIAN, 15).await, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pick_ownership_follows_every_trade_to_the_player_drafted() {
+    // Season 2026 of the same chain, with its draft.
+    const NEXT: &str = "1292000000000000900";
+    const DRAFT: &str = "1292000000000000950";
+    let earlier = serde_json::json!([
+        {"transaction_id": "1292000000000000101", "type": "trade", "status": "complete",
+         "leg": 2, "created": 1758000000000i64, "status_updated": 1758000000000i64,
+         "roster_ids": [3, 10], "adds": null, "drops": null, "waiver_budget": [],
+         "draft_picks": [{"season": "2027", "round": 1, "roster_id": 3,
+                          "previous_owner_id": 3, "owner_id": 10}]},
+        {"transaction_id": "1292000000000000102", "type": "trade", "status": "failed",
+         "leg": 2, "created": 1758000100000i64, "status_updated": 1758000100000i64,
+         "roster_ids": [3, 5], "adds": null, "drops": null, "waiver_budget": [],
+         "draft_picks": [{"season": "2026", "round": 3, "roster_id": 7,
+                          "previous_owner_id": 3, "owner_id": 5}]}
+    ]);
+    let traded = serde_json::json!([
+        {"season": "2026", "round": 3, "roster_id": 7, "previous_owner_id": 3, "owner_id": 10}
+    ]);
+    let next = serde_json::json!({"league_id": NEXT, "season": "2026", "sport": "nfl",
+        "status": "drafting", "previous_league_id": TRADES, "settings": {}});
+    let draft = serde_json::json!({"draft_id": DRAFT, "league_id": NEXT, "season": "2026",
+        "status": "complete", "type": "snake", "slot_to_roster_id": {"1": 7, "2": 3}});
+    let picks = serde_json::json!([
+        {"round": 3, "pick_no": 25, "draft_slot": 1, "roster_id": 10, "player_id": "9601",
+         "picked_by": "u10", "is_keeper": null, "metadata": {}},
+        {"round": 3, "pick_no": 26, "draft_slot": 2, "roster_id": 3, "player_id": "9602",
+         "picked_by": "u3", "is_keeper": null, "metadata": {}}
+    ]);
+    let json = |v: &serde_json::Value| serde_json::to_vec(v).expect("json");
+    let events = [
+        league(TRADES, serde_json::json!({})),
+        envelope(
+            Kind::League,
+            &format!("league/{NEXT}"),
+            Some(NEXT),
+            &json(&next),
+        ),
+        league_event(
+            Kind::Transactions,
+            TRADES,
+            "transactions/2",
+            &json(&earlier),
+        ),
+        league_event(
+            Kind::Transactions,
+            TRADES,
+            "transactions/3",
+            &case("03-transactions-two-drops-and-pick-homecoming"),
+        ),
+        league_event(Kind::TradedPicks, TRADES, "traded_picks", &json(&traded)),
+        envelope(
+            Kind::Draft,
+            &format!("draft/{DRAFT}"),
+            Some(NEXT),
+            &json(&draft),
+        ),
+        envelope(
+            Kind::DraftPicks,
+            &format!("draft/{DRAFT}/picks"),
+            Some(NEXT),
+            &json(&picks),
+        ),
+    ];
+    let (_env, pg) = project("results_pick_ownership", &events).await;
+    let rows: Vec<Vec<Option<String>>> = pg
+        .query(
+            "SELECT chain_id, season, round::text, original_roster_id::text, move::text,
+                    owner_roster_id::text, since_transaction_id, is_current::text,
+                    traded_picks_owner_id::text, pick_no::text, player_id
+             FROM sleeper.pick_ownership ORDER BY season, round, original_roster_id, move",
+            &[],
+        )
+        .await
+        .expect("pick_ownership")
+        .iter()
+        .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+        .collect();
+    let row = |cells: [&str; 11]| -> Vec<Option<String>> {
+        cells
+            .iter()
+            .map(|c| (*c != "-").then(|| c.to_string()))
+            .collect()
+    };
+    // The failed trade moves nothing. Roster 7's 2026 third went to 10 and
+    // became pick 25 (player 9601), as Sleeper's traded_picks agrees; roster
+    // 3's 2027 first went to 10 and came home: one move like any other.
+    assert_eq!(
+        rows,
+        [
+            row([
+                TRADES,
+                "2026",
+                "3",
+                "7",
+                "1",
+                "10",
+                "1292000000000000202",
+                "true",
+                "10",
+                "25",
+                "9601"
+            ]),
+            row([
+                TRADES,
+                "2027",
+                "1",
+                "3",
+                "1",
+                "10",
+                "1292000000000000101",
+                "false",
+                "-",
+                "-",
+                "-"
+            ]),
+            row([
+                TRADES,
+                "2027",
+                "1",
+                "3",
+                "2",
+                "3",
+                "1292000000000000202",
+                "true",
+                "-",
+                "-",
+                "-"
+            ]),
+        ]
+    );
+    // Afterwards roster 3 holds exactly one 2027 first, its own.
+    let firsts: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM sleeper.pick_ownership
+             WHERE is_current AND owner_roster_id = 3 AND season = '2027' AND round = 1",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(firsts, 1);
+}

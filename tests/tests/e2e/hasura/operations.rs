@@ -28,6 +28,7 @@ const EXAMPLES: &[&str] = &[
     "player_points.graphql",
     "stat_corrections.graphql",
     "results.graphql",
+    "picks.graphql",
     "all_time.graphql",
 ];
 
