@@ -34,6 +34,9 @@ pub struct AnalyticsSpec<'a> {
     pub weeks: u8,
     /// Timed queries for the latency figure.
     pub queries: usize,
+    /// Chains × seasons loaded for the all-time queries' latency.
+    pub chains: usize,
+    pub chain_seasons: u16,
 }
 
 /// The views a season's analytics are, in the order they are timed.
@@ -56,7 +59,8 @@ const LEAGUE_WEEK_LINEUPS: &str = "
 
 pub async fn run(bins: &Bins, report: &mut Report, spec: AnalyticsSpec<'_>) -> Result<()> {
     season_views(bins, report, &spec).await?;
-    lineup_latency(bins, report, &spec).await
+    lineup_latency(bins, report, &spec).await?;
+    all_time_latency(bins, report, &spec).await
 }
 
 /// Project `events` into a fresh database `name` with one consumer; the
@@ -320,6 +324,109 @@ async fn lineup_latency(bins: &Bins, report: &mut Report, spec: &AnalyticsSpec<'
             keys.len(),
             rows as f64 / spec.queries as f64
         ),
+    );
+    procs::drop_db(spec.pg, &name).await
+}
+
+/// The all-time queries a league's history page makes, for one chain.
+const ALL_TIME: [(&str, &str); 3] = [
+    (
+        "head-to-head",
+        "SELECT * FROM sleeper.head_to_head WHERE chain_id = $1",
+    ),
+    (
+        "record book",
+        "SELECT * FROM sleeper.records WHERE chain_id = $1",
+    ),
+    (
+        "careers",
+        "SELECT * FROM sleeper.manager_careers WHERE chain_id = $1",
+    ),
+];
+
+/// p50/p95 of each all-time query over random chains, with `chains` ×
+/// `chain_seasons` loaded: the newest snapshot of each league, rosters and
+/// matchups scope of one season, cloned into earlier seasons.
+async fn all_time_latency(
+    bins: &Bins,
+    report: &mut Report,
+    spec: &AnalyticsSpec<'_>,
+) -> Result<()> {
+    eprintln!(
+        "bench: all-time query latency, {} chains × {} seasons loaded",
+        spec.chains, spec.chain_seasons
+    );
+    let season = scored_season(
+        SeasonSpec {
+            seed: 11,
+            leagues: spec.chains,
+            steps: 0,
+        },
+        spec.weeks,
+    )
+    .await;
+    // The newest snapshot of each scope the all-time views read.
+    let mut newest: std::collections::BTreeMap<String, Envelope> = Default::default();
+    for e in season {
+        if matches!(
+            e.scope.parse::<Scope>(),
+            Ok(Scope::League(_) | Scope::Rosters(_) | Scope::Matchups { .. })
+        ) {
+            newest.insert(e.scope.clone(), e);
+        }
+    }
+    let season: Vec<Envelope> = newest.into_values().collect();
+    let mut events = Vec::new();
+    for back in (0..spec.chain_seasons).rev() {
+        events.extend(earlier_season(&season, back)?);
+    }
+    let (name, url) = load(bins, spec, "bench_all_time", &events).await?;
+    let db = connect(&url).await?;
+    let chains: Vec<String> = db
+        .query(
+            "SELECT DISTINCT chain_id FROM sleeper.league_chains ORDER BY 1",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let queries = (spec.queries / 5).max(10);
+    let mut parts = Vec::new();
+    for (what, sql) in ALL_TIME {
+        let statement = db.prepare(sql).await?;
+        let mut times = Vec::with_capacity(queries);
+        let mut rows = 0;
+        for i in 0..queries {
+            let chain = &chains[(i * 7919) % chains.len()];
+            let t = Instant::now();
+            rows += db.query(&statement, &[chain]).await?.len();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let pct =
+            |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+        let key = what.replace(['-', ' '], "_");
+        report.set(
+            &format!("all_time_{key}_p95_ms"),
+            json!(crate::round2(pct(0.95))),
+        );
+        parts.push(format!(
+            "{what} p50 {:.1} ms, p95 {:.1} ms ({:.0} rows)",
+            pct(0.5),
+            pct(0.95),
+            rows as f64 / queries as f64
+        ));
+    }
+    report.row(
+        format!(
+            "all-time queries of one chain ({} chains × {} seasons loaded)",
+            chains.len(),
+            spec.chain_seasons
+        ),
+        parts.join("; "),
+        "—",
+        format!("goal p95 < 50 ms each; {queries} queries each over random chains"),
     );
     procs::drop_db(spec.pg, &name).await
 }

@@ -94,6 +94,15 @@ pub struct Args {
     pub latency_leagues: Option<usize>,
     #[arg(long)]
     pub latency_seasons: Option<u16>,
+    /// Chains × seasons loaded for the all-time queries' latency (default
+    /// 100 × 10; `--quick` 2 × 2).
+    #[arg(long)]
+    pub chains: Option<usize>,
+    #[arg(long)]
+    pub chain_seasons: Option<u16>,
+    /// Run only the analytics figures (skip projection, rebuild, live).
+    #[arg(long)]
+    pub only_analytics: bool,
     /// Where the project's binaries are (default: next to this one).
     #[arg(long)]
     pub bin_dir: Option<PathBuf>,
@@ -158,6 +167,11 @@ async fn run(
 
     // ── workload ────────────────────────────────────────────────────────
     let (weeks, players) = (args.weeks.unwrap_or(18), args.players.unwrap_or(15000));
+    if args.only_analytics {
+        analytics_phase(args, &bins, &mut report, &redis_url, &pg, weeks).await?;
+        report.meta("bench_wall_s", json!(round1(total.elapsed().as_secs_f64())));
+        return report.finish(out);
+    }
     eprintln!(
         "bench: generating {} leagues × {weeks} weeks × {steps} steps (+ players snapshot of {players})",
         args.leagues
@@ -393,27 +407,8 @@ async fn run(
     )
     .await?;
 
-    // ── 9. analytics: scoring, lineups, projections ────────────────────
-    analytics::run(
-        &bins,
-        &mut report,
-        analytics::AnalyticsSpec {
-            redis_url: &redis_url,
-            pg: &pg,
-            leagues: args
-                .analytics_leagues
-                .unwrap_or(if args.quick { 2 } else { 20 }),
-            latency_leagues: args
-                .latency_leagues
-                .unwrap_or(if args.quick { 3 } else { 100 }),
-            latency_seasons: args
-                .latency_seasons
-                .unwrap_or(if args.quick { 2 } else { 3 }),
-            weeks,
-            queries: if args.quick { 50 } else { 500 },
-        },
-    )
-    .await?;
+    // ── 9. analytics: scoring, lineups, projections, all time ──────────
+    analytics_phase(args, &bins, &mut report, &redis_url, &pg, weeks).await?;
 
     // ── 7. sizes ────────────────────────────────────────────────────────
     let (sizes, total_mb) = bins.sizes()?;
@@ -433,6 +428,41 @@ async fn run(
     report.meta("bench_wall_s", json!(round1(total.elapsed().as_secs_f64())));
     report.finish(out)?;
     Ok(())
+}
+
+/// The analytics figures (`analytics.rs`), sized by `args`.
+async fn analytics_phase(
+    args: &Args,
+    bins: &procs::Bins,
+    report: &mut Report,
+    redis_url: &str,
+    pg: &PostgresServer,
+    weeks: u8,
+) -> Result<()> {
+    analytics::run(
+        bins,
+        report,
+        analytics::AnalyticsSpec {
+            redis_url,
+            pg,
+            leagues: args
+                .analytics_leagues
+                .unwrap_or(if args.quick { 2 } else { 20 }),
+            latency_leagues: args
+                .latency_leagues
+                .unwrap_or(if args.quick { 3 } else { 100 }),
+            latency_seasons: args
+                .latency_seasons
+                .unwrap_or(if args.quick { 2 } else { 3 }),
+            weeks,
+            queries: if args.quick { 50 } else { 500 },
+            chains: args.chains.unwrap_or(if args.quick { 2 } else { 100 }),
+            chain_seasons: args
+                .chain_seasons
+                .unwrap_or(if args.quick { 2 } else { 10 }),
+        },
+    )
+    .await
 }
 
 /// A generous bound on how long a drain may take before the run fails.

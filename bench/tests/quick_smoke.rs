@@ -30,6 +30,10 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
             "2",
             "--latency-seasons",
             "2",
+            "--chains",
+            "2",
+            "--chain-seasons",
+            "2",
         ])
         .arg("--out")
         .arg(&out)
@@ -58,6 +62,9 @@ fn quick_workload_at_tiny_size_writes_every_report_key() {
         "analytics_rows_per_s",
         "analytics_copy_rows_per_s",
         "lineup_query_p95_ms",
+        "all_time_head_to_head_p95_ms",
+        "all_time_record_book_p95_ms",
+        "all_time_careers_p95_ms",
     ] {
         assert!(
             report.get(key).is_some(),
