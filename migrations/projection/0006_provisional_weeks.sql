@@ -7,8 +7,16 @@
 --   week or an earlier one (a week not yet reached cannot be final: its
 --   0–0 rows would read as ties).
 --
--- With neither known, a week is final. Everything else is 0004's view,
--- unchanged (CREATE OR REPLACE keeps the columns and the views over it).
+-- With neither known, a week is final.
+--
+-- And the playoff bracket of a game, appended as columns (CREATE OR
+-- REPLACE keeps 0004's columns and the views over them): in a playoff week,
+-- the bracket match (playoff_brackets) of the same two rosters — bracket
+-- 'winners' or 'losers', its round, and the place it decides (`p`: the
+-- winner takes p, the loser p + 1); the match whose round is nearest the
+-- week's (week − playoff_week_start + 1) when the pair met twice, then
+-- winners first. NULL when no match pairs them. Everything else is 0004's
+-- view, unchanged.
 CREATE OR REPLACE VIEW matchup_results AS
 WITH effective AS (
     SELECT m.league_id, m.week, m.roster_id, m.matchup_id,
@@ -79,8 +87,22 @@ SELECT r.league_id, r.week, r.roster_id,
                   WHERE g.season = l.season AND g.season_type = 'regular'
                     AND g.week = r.week AND g.status IS DISTINCT FROM 'complete')
            AS is_provisional,
-       r.matchup_id
+       r.matchup_id,
+       b.bracket,
+       b.r AS bracket_round,
+       b.p AS decides_place
 FROM results r
 LEFT JOIN league l ON l.league_id = r.league_id
 LEFT JOIN rosters ro ON ro.league_id = r.league_id AND ro.roster_id = r.roster_id
-LEFT JOIN nfl_state s ON s.sport = l.sport;
+LEFT JOIN nfl_state s ON s.sport = l.sport
+LEFT JOIN LATERAL (
+    SELECT pb.bracket, pb.r, pb.p
+    FROM playoff_brackets pb
+    WHERE r.week >= l.playoff_week_start AND NOT r.is_median
+      AND r.opponent_roster_id IS NOT NULL AND pb.t1 IS NOT NULL AND pb.t2 IS NOT NULL
+      AND pb.league_id = r.league_id
+      AND least(pb.t1, pb.t2) = least(r.roster_id, r.opponent_roster_id)
+      AND greatest(pb.t1, pb.t2) = greatest(r.roster_id, r.opponent_roster_id)
+    ORDER BY abs(coalesce(pb.r, 0) - (r.week - l.playoff_week_start + 1)), pb.bracket DESC, pb.m
+    LIMIT 1
+) b ON true;

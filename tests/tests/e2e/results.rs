@@ -408,6 +408,21 @@ async fn matchup_results_hold_the_cases_values() {
             "matchups/15",
             &case("04-matchups-playoff-null-matchup-ids"),
         ),
+        // Round 1 of the bracket: 3 v 6 and 4 v 5 (byes for 1 and 2); the
+        // consolation bracket's first game, between two others, decides 7th.
+        league_event(
+            Kind::WinnersBracket,
+            PLAYOFF,
+            "winners_bracket",
+            br#"[{"m":1,"r":1,"t1":3,"t2":6},{"m":2,"r":1,"t1":4,"t2":5},
+                 {"m":3,"r":2,"t1":1,"t2":null,"t2_from":{"w":2}}]"#,
+        ),
+        league_event(
+            Kind::LosersBracket,
+            PLAYOFF,
+            "losers_bracket",
+            br#"[{"m":1,"r":1,"t1":7,"t2":8,"p":7}]"#,
+        ),
         league_event(
             Kind::Matchups,
             CUSTOM,
@@ -433,6 +448,24 @@ async fn matchup_results_hold_the_cases_values() {
     .map(|r| r.playoff(Some(true)).provisional())
     .collect();
     assert_eq!(results(&pg, PLAYOFF, 15).await, expected);
+    // The bracket of each game; byes (no matchup_id) have none.
+    let brackets: Vec<(i32, Option<String>, Option<i32>, Option<i32>)> = pg
+        .query(
+            "SELECT roster_id, bracket, bracket_round, decides_place FROM sleeper.matchup_results
+             WHERE league_id = $1 AND week = 15 ORDER BY roster_id",
+            &[&PLAYOFF],
+        )
+        .await
+        .expect("brackets")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let w = |r| (r, Some("winners".to_string()), Some(1), None);
+    let none = |r| (r, None, None, None);
+    assert_eq!(
+        brackets,
+        [none(1), none(2), w(3), w(4), w(5), w(6), none(7), none(8)]
+    );
     // Roster 8's "0" starter slots are empty slots, not players.
     let eight: Vec<String> = pg
         .query(
