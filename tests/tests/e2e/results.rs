@@ -449,7 +449,8 @@ async fn matchup_results_hold_the_cases_values() {
     .collect();
     assert_eq!(results(&pg, PLAYOFF, 15).await, expected);
     // The bracket of each game; byes (no matchup_id) have none.
-    let brackets: Vec<(i32, Option<String>, Option<i32>, Option<i32>)> = pg
+    type Bracket = (i32, Option<String>, Option<i32>, Option<i32>);
+    let brackets: Vec<Bracket> = pg
         .query(
             "SELECT roster_id, bracket, bracket_round, decides_place FROM sleeper.matchup_results
              WHERE league_id = $1 AND week = 15 ORDER BY roster_id",
