@@ -229,7 +229,7 @@ END;
 
 -- The best lineup: the assignment of players to slots (each slot at most
 -- one player who fits it, each player at most one slot) with the greatest
--- total. Slot i accepts the positions listed in slot_accepts[i] (a JSON
+-- total; one row per slot, an empty one with NULL player and points. Slot i accepts the positions listed in slot_accepts[i] (a JSON
 -- array of arrays, from slot_positions); a player fits when one of his
 -- positions (a JSON array of fantasy_positions per player) is among them.
 -- Players come in the order that breaks ties (points descending, then id).
@@ -261,7 +261,7 @@ DECLARE
     y integer;
     free_slot integer;
 BEGIN
-    IF n = 0 OR m = 0 THEN
+    IF n = 0 THEN
         RETURN;
     END IF;
     fits := array_fill(false, ARRAY[n * m]);
@@ -314,12 +314,12 @@ BEGIN
         END LOOP;
         seated := seated + 1;
     END LOOP;
+    -- Every slot, the empty ones too (no player, no points).
     FOR i IN 1..n LOOP
-        CONTINUE WHEN slot_player[i] = 0;
         slot_index := in_slot_indexes[i];
         slot := in_slots[i];
-        player_id := in_player_ids[slot_player[i]];
-        points := coalesce(in_points[slot_player[i]], 0);
+        player_id := CASE WHEN slot_player[i] > 0 THEN in_player_ids[slot_player[i]] END;
+        points := CASE WHEN slot_player[i] > 0 THEN coalesce(in_points[slot_player[i]], 0) END;
         RETURN NEXT;
     END LOOP;
 END
@@ -335,29 +335,30 @@ CROSS JOIN LATERAL jsonb_array_elements_text(
 ) WITH ORDINALITY AS p(slot, ord)
 WHERE p.slot NOT IN ('BN', 'IR', 'TAXI');
 
--- The best lineup of each roster-week of every matchups snapshot: the
--- week's matchup players, each with Sleeper's own points (a player without
--- points scores 0), seated under the league's roster_positions by their
+-- The best lineup of each roster-week of every matchups snapshot, one row
+-- per scoring slot (an empty slot: NULL player and points): the week's
+-- matchup players, each with Sleeper's own points (a player without points
+-- scores 0), seated under the league's roster_positions by their
 -- fantasy_positions (from players; a player missing there fits no slot).
 CREATE VIEW lineup_optimal AS
-SELECT c.league_id, c.week, c.roster_id, o.slot_index, o.slot, o.player_id, o.points
-FROM (
-    SELECT mp.league_id, mp.week, mp.roster_id,
-           array_agg(mp.player_id ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS player_ids,
-           jsonb_agg(coalesce(p.fantasy_positions, '[]'::jsonb)
-                     ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS positions,
-           array_agg(coalesce(mp.points, 0) ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS points
-    FROM matchup_players mp
-    LEFT JOIN players p ON p.player_id = mp.player_id
-    GROUP BY mp.league_id, mp.week, mp.roster_id
-) c
+SELECT m.league_id, m.week, m.roster_id, o.slot_index, o.slot, o.player_id, o.points
+FROM matchups m
 JOIN (
     SELECT league_id, array_agg(slot_index ORDER BY slot_index) AS slot_indexes,
            array_agg(slot ORDER BY slot_index) AS slots,
            jsonb_agg(to_jsonb(slot_positions(slot)) ORDER BY slot_index) AS slot_accepts
     FROM league_lineup_slots
     GROUP BY league_id
-) s ON s.league_id = c.league_id
+) s ON s.league_id = m.league_id
+CROSS JOIN LATERAL (
+    SELECT array_agg(mp.player_id ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS player_ids,
+           jsonb_agg(coalesce(p.fantasy_positions, '[]'::jsonb)
+                     ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS positions,
+           array_agg(coalesce(mp.points, 0) ORDER BY coalesce(mp.points, 0) DESC, mp.player_id) AS points
+    FROM matchup_players mp
+    LEFT JOIN players p ON p.player_id = mp.player_id
+    WHERE mp.league_id = m.league_id AND mp.week = m.week AND mp.roster_id = m.roster_id
+) c
 CROSS JOIN LATERAL optimal_lineup(s.slot_indexes, s.slots, s.slot_accepts,
                                   c.player_ids, c.positions, c.points) o;
 

@@ -64,6 +64,25 @@ impl Fake {
             .insert(format!("/v1{path}"), (status, body));
     }
 
+    /// Serve `body` with `status` at `path` outside `/v1` (the stats host's
+    /// paths, when `SLEEPER_STATS_BASE_URL` follows the API's), query ignored.
+    pub fn set_root(&self, path: &str, status: u16, body: Vec<u8>) {
+        self.routes
+            .lock()
+            .expect("routes")
+            .insert(path.to_string(), (status, body));
+    }
+
+    /// How many requests `path` (outside `/v1`, query ignored) received.
+    pub fn root_hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .expect("hits")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// How many requests `/v1<path>` received.
     pub fn hits(&self, path: &str) -> usize {
         self.hits

@@ -280,6 +280,19 @@ async fn hand_worked_points_lineups_projections_and_corrections() {
             row(&["1", "WRRB_FLEX", "W1", "10.0"]),
         ]
     );
+    // A roster without players still has its slots, empty.
+    assert_eq!(
+        texts(
+            &pg,
+            "SELECT slot_index::text, slot, player_id, points::text FROM sleeper.lineup_optimal
+             WHERE league_id = '3' AND week = 11 AND roster_id = 2 ORDER BY slot_index"
+        )
+        .await,
+        [
+            row(&["0", "REC_FLEX", "NULL", "NULL"]),
+            row(&["1", "WRRB_FLEX", "NULL", "NULL"]),
+        ]
+    );
     // Projections as of kickoff (07:00 ET sample, not the re-stamped one):
     // 5.4 × 0.5 + 68.2 × 0.1 + 0.4 × 6 = 11.92 in league 1; the placeholder
     // (ADP 999 only, game found through its team) projects 0.
@@ -530,10 +543,16 @@ fn optimal_lineup_equals_brute_force_on_random_rosters() {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut total = 0i64;
             let mut seated = std::collections::HashSet::new();
+            // One row per scoring slot, in slot order; empty ones have no player.
+            let got: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+            prop_assert_eq!(got, indexes.clone());
             for r in &rows {
-                let (slot_index, slot, player, pts): (i32, String, String, i64) =
+                let (slot_index, slot, player, pts): (i32, String, Option<String>, Option<i64>) =
                     (r.get(0), r.get(1), r.get(2), r.get(3));
                 prop_assert_eq!(slots[slot_index as usize], slot.as_str());
+                let (Some(player), Some(pts)) = (player, pts) else {
+                    continue;
+                };
                 prop_assert!(seated.insert(player.clone()), "{} seated twice", player);
                 let j: usize = player[1..].parse().unwrap();
                 prop_assert!(players[j].0.iter().any(|p| self::accepts(&slot, p)));
@@ -840,6 +859,16 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
         .await
         .unwrap();
     assert!(seats.len() > 1000, "{} seats", seats.len());
+    // One row per scoring slot of every roster-week.
+    let slots: i64 = pg
+        .scalar(
+            "SELECT sum(n)::bigint FROM sleeper.matchups m
+             JOIN (SELECT league_id, count(*) AS n FROM sleeper.league_lineup_slots
+                   GROUP BY league_id) s USING (league_id)",
+            &[],
+        )
+        .await;
+    assert_eq!(seats.len() as i64, slots);
     let mut seen = std::collections::HashSet::new();
     for s in &seats {
         let (league, week, roster, index, slot, player, positions): (
@@ -848,7 +877,7 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
             i32,
             i32,
             String,
-            String,
+            Option<String>,
             String,
         ) = (
             s.get(0),
@@ -861,6 +890,9 @@ async fn a_simulated_season_scores_like_sleeper_for_every_rostered_player() {
         );
         let positions: Value = serde_json::from_str(&positions).unwrap();
         assert_eq!(positions[index as usize].as_str(), Some(slot.as_str()));
+        let Some(player) = player else {
+            continue;
+        };
         let fits = players[&player]["fantasy_positions"]
             .as_array()
             .is_some_and(|ps| {

@@ -116,6 +116,16 @@ async fn once_publishes_every_fixture_byte_identical_and_then_only_changes() {
     );
     let out = Bin::producer().run(&["once"], &vars);
     assert!(out.status.success(), "once failed: {}", out.stderr);
+    // The NFL's data of the state's week and season, whatever the time, from
+    // the stats host (here the fake's root: it follows the API's base URL);
+    // not found there, so nothing of it is published.
+    for path in [
+        "/stats/nfl/2025/1",
+        "/projections/nfl/2025/1",
+        "/schedule/nfl/regular/2025",
+    ] {
+        assert_eq!(fake.root_hits(path), 1, "{path}");
+    }
 
     let published = decoded(&env.redis_url, &env.stream_key).await;
     let by_scope: BTreeMap<String, &Envelope> = published
@@ -235,7 +245,10 @@ fn serve_chain(fake: &Fake) -> BTreeSet<String> {
 async fn backfill_walks_a_three_season_chain() {
     let env = TestEnv::new("prod_backfill").await;
     let fake = Fake::start().await;
-    let expected = serve_chain(&fake);
+    let mut expected = serve_chain(&fake);
+    // Each walked season's NFL data, once however many leagues share it.
+    fake.set_root("/schedule/nfl/regular/2024", 200, br#"[{"week":1,"game_id":"1","date":"2024-09-05","home":"KC","away":"BAL","status":"complete"}]"#.to_vec());
+    expected.insert("schedule/nfl/regular/2024".to_string());
     let vars = with(
         &env.vars(),
         &[
@@ -261,6 +274,16 @@ async fn backfill_walks_a_three_season_chain() {
         .collect();
     assert_eq!(scopes, two);
     assert_eq!(fake.hits("/league/101"), 0);
+    // Every week of both season types of 2025 and 2024, none of 2023 yet.
+    for (path, hits) in [
+        ("/stats/nfl/2024/18", 1),
+        ("/stats/nfl/2024/1", 2),
+        ("/projections/nfl/2025/4", 2),
+        ("/schedule/nfl/post/2025", 1),
+        ("/stats/nfl/2023/1", 0),
+    ] {
+        assert_eq!(fake.root_hits(path), hits, "{path}");
+    }
 
     // All seasons: the whole chain, every envelope marked backfill, each scope once.
     let out = Bin::producer().run(&["backfill"], &vars);
