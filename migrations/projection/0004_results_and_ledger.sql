@@ -83,9 +83,18 @@ CREATE INDEX transaction_waiver_budget_league_leg_idx ON transaction_waiver_budg
 -- playoff_week_start when that is known).
 -- is_playoff: week >= settings.playoff_week_start when that is a positive
 -- integer, else NULL (unknown, or no league row: then no median rows either).
--- is_provisional: nfl_state says the league's season is at this week (its
--- `leg`, the fantasy week; `week` when leg is absent); false otherwise.
--- No now(): a function of the tables only (rule 10).
+-- is_provisional, from what is known of the NFL week (no now(): a function
+-- of the tables only, rule 10): a game of that NFL regular-season week in
+-- nfl_games is not complete; or nfl_state says the league's season is in
+-- its regular season at this week (its `leg`, the fantasy week; `week` when
+-- leg is absent) or an earlier one — a week not yet reached cannot be final:
+-- its 0–0 rows would read as ties. With neither known, a week is final.
+-- bracket, bracket_round, decides_place: in a playoff week, the bracket
+-- match (playoff_brackets) of the same two rosters — 'winners' or
+-- 'losers', its round, and the place it decides (`p`: the winner takes p,
+-- the loser p + 1); the match whose round is nearest the week's
+-- (week − playoff_week_start + 1) when the pair met twice, then winners
+-- first. NULL when no match pairs them (a bye, a median game).
 CREATE VIEW matchup_results AS
 WITH effective AS (
     SELECT m.league_id, m.week, m.roster_id, m.matchup_id,
@@ -150,12 +159,31 @@ SELECT r.league_id, r.week, r.roster_id,
        r.week >= l.playoff_week_start AS is_playoff,
        coalesce(s.season IS NOT NULL
                 AND s.season = l.season
-                AND r.week = coalesce(s.leg, s.week), false) AS is_provisional,
-       r.matchup_id
+                AND s.season_type = 'regular'
+                AND r.week >= coalesce(s.leg, s.week), false)
+       OR EXISTS (SELECT 1 FROM nfl_games g
+                  WHERE g.season = l.season AND g.season_type = 'regular'
+                    AND g.week = r.week AND g.status IS DISTINCT FROM 'complete')
+           AS is_provisional,
+       r.matchup_id,
+       b.bracket,
+       b.r AS bracket_round,
+       b.p AS decides_place
 FROM results r
 LEFT JOIN league l ON l.league_id = r.league_id
 LEFT JOIN rosters ro ON ro.league_id = r.league_id AND ro.roster_id = r.roster_id
-LEFT JOIN nfl_state s ON s.sport = l.sport;
+LEFT JOIN nfl_state s ON s.sport = l.sport
+LEFT JOIN LATERAL (
+    SELECT pb.bracket, pb.r, pb.p
+    FROM playoff_brackets pb
+    WHERE r.week >= l.playoff_week_start AND NOT r.is_median
+      AND r.opponent_roster_id IS NOT NULL AND pb.t1 IS NOT NULL AND pb.t2 IS NOT NULL
+      AND pb.league_id = r.league_id
+      AND least(pb.t1, pb.t2) = least(r.roster_id, r.opponent_roster_id)
+      AND greatest(pb.t1, pb.t2) = greatest(r.roster_id, r.opponent_roster_id)
+    ORDER BY abs(coalesce(pb.r, 0) - (r.week - l.playoff_week_start + 1)), pb.bracket DESC, pb.m
+    LIMIT 1
+) b ON true;
 
 DO $$
 BEGIN
