@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use sleeper_shared::{Envelope, Scope};
 use sleeper_tests::harness::season::{scored_season, SeasonSpec};
 use sleeper_tests::harness::servers::PostgresServer;
+use tokio_postgres::types::ToSql;
 
 use crate::procs::{self, connect, Bins, Service};
 use crate::report::Report;
@@ -183,6 +184,45 @@ async fn copy_same_rows(db: &tokio_postgres::Client, table: &str) -> Result<f64>
     Ok(t.elapsed().as_secs_f64())
 }
 
+/// The `i`-th of `n` keys, spread over all of them deterministically.
+fn spread(i: usize, n: usize) -> usize {
+    (i * 7919) % n
+}
+
+/// Timed runs of one prepared statement.
+struct Runs {
+    /// Milliseconds of each run, sorted.
+    sorted_ms: Vec<f64>,
+    /// Rows returned, over all runs.
+    rows: usize,
+}
+
+impl Runs {
+    /// `n` runs of `statement`, the `i`-th with the parameters `args(i)`.
+    async fn time<'a>(
+        db: &tokio_postgres::Client,
+        statement: &tokio_postgres::Statement,
+        n: usize,
+        args: impl Fn(usize) -> Vec<&'a (dyn ToSql + Sync)>,
+    ) -> Result<Self> {
+        let (mut sorted_ms, mut rows) = (Vec::with_capacity(n), 0);
+        for i in 0..n {
+            let params = args(i);
+            let t = Instant::now();
+            rows += db.query(statement, &params).await?.len();
+            sorted_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        sorted_ms.sort_by(f64::total_cmp);
+        Ok(Self { sorted_ms, rows })
+    }
+
+    /// The `p` quantile (nearest rank; 1.0 = the slowest run).
+    fn pct(&self, p: f64) -> f64 {
+        let n = self.sorted_ms.len();
+        self.sorted_ms[((n as f64 * p).ceil() as usize).clamp(1, n) - 1]
+    }
+}
+
 /// A season's events as an earlier season `back` years before, under other
 /// league ids (`9<back><id>`), each league continuing its clone of the
 /// season before; fetch times moved back by whole weeks.
@@ -296,18 +336,13 @@ async fn lineup_latency(bins: &Bins, report: &mut Report, spec: &AnalyticsSpec<'
         .await?
         .get(0);
     let statement = db.prepare(LEAGUE_WEEK_LINEUPS).await?;
-    let mut times = Vec::with_capacity(spec.queries);
-    let mut rows = 0;
-    for i in 0..spec.queries {
-        // Spread over every league-week, deterministically.
-        let (league, week) = &keys[(i * 7919) % keys.len()];
-        let t = Instant::now();
-        rows += db.query(&statement, &[league, week]).await?.len();
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
-    let (p50, p95, max) = (pct(0.50), pct(0.95), times[times.len() - 1]);
+    let runs = Runs::time(&db, &statement, spec.queries, |i| {
+        let (league, week) = &keys[spread(i, keys.len())];
+        vec![league as &(dyn ToSql + Sync), week]
+    })
+    .await?;
+    let (p50, p95, max) = (runs.pct(0.50), runs.pct(0.95), runs.pct(1.0));
+    let rows = runs.rows;
     report.set("lineup_query_p50_ms", json!(crate::round2(p50)));
     report.set("lineup_query_p95_ms", json!(crate::round2(p95)));
     report.set("lineup_query_leagues_loaded", json!(leagues));
@@ -395,17 +430,11 @@ async fn all_time_latency(
     let mut parts = Vec::new();
     for (what, sql) in ALL_TIME {
         let statement = db.prepare(sql).await?;
-        let mut times = Vec::with_capacity(queries);
-        let mut rows = 0;
-        for i in 0..queries {
-            let chain = &chains[(i * 7919) % chains.len()];
-            let t = Instant::now();
-            rows += db.query(&statement, &[chain]).await?.len();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let pct =
-            |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+        let runs = Runs::time(&db, &statement, queries, |i| {
+            vec![&chains[spread(i, chains.len())] as &(dyn ToSql + Sync)]
+        })
+        .await?;
+        let (pct, rows) = (|p| runs.pct(p), runs.rows);
         let key = what.replace(['-', ' '], "_");
         report.set(
             &format!("all_time_{key}_p95_ms"),
