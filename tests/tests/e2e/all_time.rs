@@ -342,8 +342,10 @@ async fn all_time_views_over_a_chain_of_seasons() {
             "X Y 2025 -"
         ])
     );
+    assert_derived_current(&pg, "before the oldest season").await;
     project_live(&env, &vars, &first_season()).await;
     assert_eq!(env.dlq_len().await, 0, "no dead letters");
+    assert_derived_current(&pg, "after the oldest season moved the chain").await;
     assert_eq!(
         lines(&pg, &chains()).await,
         strs(&[
@@ -595,9 +597,38 @@ async fn all_time_views_over_a_chain_of_seasons() {
     let out = Bin::consumer().run(&["replay", "--from", "1970-01-01T00:00:00Z"], &vars);
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(digest(&pg).await, before, "after replay");
+    assert_derived_current(&pg, "after replay").await;
     let out = Bin::consumer().run(&["rebuild"], &vars);
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(digest(&pg).await, before, "after rebuild");
+    assert_derived_current(&pg, "after rebuild").await;
+}
+
+/// The derived tables under the all-time views (docs/design.md "Derived
+/// tables") hold exactly their source views' rows, none marked stale.
+pub(crate) async fn assert_derived_current(pg: &tokio_postgres::Client, when: &str) {
+    for table in ["_league_chains", "_league_games", "_league_rosters"] {
+        let differ = lines(
+            pg,
+            &format!(
+                "SELECT count(*)::text FROM (
+                     (SELECT * FROM sleeper.{table} EXCEPT ALL SELECT * FROM sleeper.{table}_source)
+                     UNION ALL
+                     (SELECT * FROM sleeper.{table}_source EXCEPT ALL SELECT * FROM sleeper.{table})
+                 ) d"
+            ),
+        )
+        .await;
+        assert_eq!(
+            differ,
+            strs(&["0"]),
+            "{table} differs from its source {when}"
+        );
+        let rows = lines(pg, &format!("SELECT count(*)::text FROM sleeper.{table}")).await;
+        assert_ne!(rows, strs(&["0"]), "{table} is empty {when}");
+    }
+    let marked = lines(pg, "SELECT count(*)::text FROM sleeper._derived_dirty").await;
+    assert_eq!(marked, strs(&["0"]), "leagues left marked {when}");
 }
 
 /// Every row of every all-time view, sorted, as one text per view.

@@ -42,6 +42,7 @@ use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 
 mod build;
 mod catch_up;
+mod derived;
 mod loss;
 mod preflight;
 mod report;
@@ -59,7 +60,9 @@ const REBUILD_LOCK: i64 = 0x5EE9_E45F_0003;
 async fn analyze_shadow(client: &Client) -> Result<(), tokio_postgres::Error> {
     let tables: Vec<String> = crate::project::TABLES
         .iter()
-        .map(|t| format!("{}.{}", quote_ident(SHADOW_SCHEMA), quote_ident(t.name)))
+        .map(|t| t.name)
+        .chain(derived::TABLES)
+        .map(|t| format!("{}.{}", quote_ident(SHADOW_SCHEMA), quote_ident(t)))
         .collect();
     client
         .batch_execute(&format!("ANALYZE {}", tables.join(", ")))
@@ -157,6 +160,7 @@ async fn rebuild_locked(
     }
     let t = Instant::now();
     let tally = Tally::new(stream_ids);
+    derived::defer(&*c.shadow).await?;
     let (watermark, seen_max) = build::build_snapshot(
         c.reader,
         c.shadow,
@@ -169,6 +173,7 @@ async fn rebuild_locked(
         &mut report,
     )
     .await?;
+    derived::refresh_all(&*c.shadow).await?;
     report.build_seconds = t.elapsed().as_secs_f64();
     let (next_watermark, seen_max) = catch_up::catch_up(
         c.reader,
