@@ -63,14 +63,38 @@ JOIN _league_chains c ON c.league_id = l.league_id;
 
 -- ── results ────────────────────────────────────────────────────────────
 
--- 0004's definition, unchanged but for NOT MATERIALIZED: a CTE read twice
--- was computed for every league before any filter applied.
+-- 0004's rows, computed so that a filter on league_id reaches `matchups`
+-- (a query for one league reads that league only): the opponent and the
+-- week's median come from windows over the league's week instead of a
+-- self-join and a grouped CTE, which a filter could not cross.
+-- The opponent is the other row of a non-null matchup_id shared by exactly
+-- two rows; the median, the mean of the middle one or two scored points of
+-- the week (by points, then roster_id), as 0004 defines them.
 CREATE OR REPLACE VIEW matchup_results AS
 WITH effective AS NOT MATERIALIZED (
     SELECT m.league_id, m.week, m.roster_id, m.matchup_id,
            coalesce(m.custom_points, m.points) AS points,
-           count(*) OVER (PARTITION BY m.league_id, m.week, m.matchup_id) AS in_game
+           count(*) OVER game AS in_game,
+           min(m.roster_id) OVER game AS low_roster_id,
+           max(m.roster_id) OVER game AS high_roster_id,
+           first_value(coalesce(m.custom_points, m.points)) OVER game AS low_points,
+           last_value(coalesce(m.custom_points, m.points)) OVER game AS high_points,
+           row_number() OVER ranked AS n,
+           count(coalesce(m.custom_points, m.points)) OVER week AS scored
     FROM matchups m
+    WINDOW game AS (PARTITION BY m.league_id, m.week, m.matchup_id ORDER BY m.roster_id
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           ranked AS (PARTITION BY m.league_id, m.week
+                      ORDER BY coalesce(m.custom_points, m.points) IS NULL,
+                               coalesce(m.custom_points, m.points), m.roster_id),
+           week AS (PARTITION BY m.league_id, m.week)
+),
+weekly AS NOT MATERIALIZED (
+    SELECT e.*,
+           trim_scale(avg(e.points) FILTER (WHERE e.points IS NOT NULL
+                                              AND e.n IN ((e.scored + 1) / 2, (e.scored + 2) / 2))
+                      OVER (PARTITION BY e.league_id, e.week)) AS median
+    FROM effective e
 ),
 league AS NOT MATERIALIZED (
     SELECT l.league_id, l.season, coalesce(l.sport, 'nfl') AS sport,
@@ -80,42 +104,25 @@ league AS NOT MATERIALIZED (
            coalesce(btrim(l.settings ->> 'league_average_match') = '1', false) AS median_game
     FROM leagues l
 ),
-games AS NOT MATERIALIZED (
-    SELECT e.league_id, e.week, e.roster_id, e.matchup_id, e.points,
-           o.roster_id AS opponent_roster_id, o.points AS opponent_points,
-           false AS is_median
-    FROM effective e
-    LEFT JOIN effective o
-           ON o.league_id = e.league_id AND o.week = e.week
-          AND o.matchup_id = e.matchup_id AND o.roster_id <> e.roster_id
-          AND e.in_game = 2
-),
-median AS NOT MATERIALIZED (
-    SELECT league_id, week, trim_scale(avg(points)) AS points
-    FROM (
-        SELECT league_id, week, points,
-               row_number() OVER w AS n,
-               count(*) OVER (PARTITION BY league_id, week) AS total
-        FROM effective
-        WHERE points IS NOT NULL
-        WINDOW w AS (PARTITION BY league_id, week ORDER BY points, roster_id)
-    ) ranked
-    WHERE n IN ((total + 1) / 2, (total + 2) / 2)
-    GROUP BY league_id, week
-),
-median_games AS NOT MATERIALIZED (
-    SELECT e.league_id, e.week, e.roster_id, NULL::integer AS matchup_id, e.points,
-           NULL::integer AS opponent_roster_id, md.points AS opponent_points,
-           true AS is_median
-    FROM effective e
-    JOIN league l ON l.league_id = e.league_id AND l.median_game
-    JOIN median md ON md.league_id = e.league_id AND md.week = e.week
-    WHERE l.playoff_week_start IS NULL OR e.week < l.playoff_week_start
-),
 results AS NOT MATERIALIZED (
-    SELECT * FROM games
+    SELECT w.league_id, w.week, w.roster_id, w.matchup_id, w.points,
+           CASE WHEN w.matchup_id IS NOT NULL AND w.in_game = 2
+                THEN CASE WHEN w.roster_id = w.low_roster_id THEN w.high_roster_id
+                          ELSE w.low_roster_id END
+           END AS opponent_roster_id,
+           CASE WHEN w.matchup_id IS NOT NULL AND w.in_game = 2
+                THEN CASE WHEN w.roster_id = w.low_roster_id THEN w.high_points
+                          ELSE w.low_points END
+           END AS opponent_points,
+           false AS is_median
+    FROM weekly w
     UNION ALL
-    SELECT * FROM median_games
+    SELECT w.league_id, w.week, w.roster_id, NULL::integer, w.points,
+           NULL::integer, w.median, true
+    FROM weekly w
+    JOIN league l ON l.league_id = w.league_id AND l.median_game
+    WHERE w.median IS NOT NULL
+      AND (l.playoff_week_start IS NULL OR w.week < l.playoff_week_start)
 )
 SELECT r.league_id, r.week, r.roster_id,
        coalesce(ro.owner_id, format('orphan:%s@%s', r.roster_id, r.league_id)) AS manager_id,
@@ -332,14 +339,25 @@ FROM _league_rosters;
 
 -- ── views over the tables that read a chain ───────────────────────────
 
--- 0005's records, its CTEs no longer materialised so a chain_id filter
--- reaches chain_games' index.
+-- 0005's records, the same rows, computed for one chain in milliseconds:
+-- CTEs inlined so a chain_id filter reaches chain_games' index; each record
+-- is the games equal to the chain's extreme (a window over the chain, no
+-- sort of every candidate); streaks from one ordered pass.
 CREATE OR REPLACE VIEW records AS
 WITH games AS NOT MATERIALIZED (
     SELECT g.*
     FROM chain_games g
     WHERE NOT g.is_median AND NOT g.is_provisional AND g.points IS NOT NULL
       AND (g.eliminated_week IS NULL OR g.week <= g.eliminated_week)
+),
+extremes AS NOT MATERIALIZED (
+    SELECT g.*,
+           max(g.points) OVER w AS highest,
+           min(g.points) OVER w AS lowest,
+           max(g.margin) FILTER (WHERE g.result = 'W') OVER w AS blowout,
+           min(g.margin) FILTER (WHERE g.result = 'W') OVER w AS closest
+    FROM games g
+    WINDOW w AS (PARTITION BY g.chain_id)
 ),
 seasons AS NOT MATERIALIZED (
     SELECT g.chain_id, g.league_id, g.season, g.manager_id,
@@ -349,55 +367,62 @@ seasons AS NOT MATERIALIZED (
     WHERE g.is_playoff IS NOT TRUE
     GROUP BY g.chain_id, g.league_id, g.season, g.roster_id, g.manager_id
 ),
+season_extremes AS NOT MATERIALIZED (
+    SELECT s.*,
+           max(s.points) OVER w AS most,
+           min(s.points) FILTER (WHERE NOT s.eliminated) OVER w AS fewest
+    FROM seasons s
+    WINDOW w AS (PARTITION BY s.chain_id)
+),
+-- Runs of one result in a manager's games in order: each game knows the
+-- result before and after it (one sort), the run's first game is the
+-- latest where the result changed; a run ends where the next result
+-- differs, and is as long as the games from its first to there.
 ordered AS NOT MATERIALIZED (
-    SELECT g.*,
-           row_number() OVER (PARTITION BY chain_id, manager_id
-                              ORDER BY season, league_id, week, roster_id) AS n,
-           row_number() OVER (PARTITION BY chain_id, manager_id, result
-                              ORDER BY season, league_id, week, roster_id) AS nr
+    SELECT g.chain_id, g.manager_id, g.result, g.league_id, g.season, g.week,
+           row_number() OVER w AS n,
+           lag(g.result) OVER w AS before,
+           lead(g.result) OVER w AS after
     FROM games g
     WHERE g.opponent_roster_id IS NOT NULL AND g.result IS NOT NULL
+    WINDOW w AS (PARTITION BY g.chain_id, g.manager_id ORDER BY g.season, g.league_id, g.week, g.roster_id)
+),
+runs AS NOT MATERIALIZED (
+    SELECT o.*,
+           max(CASE WHEN o.before IS DISTINCT FROM o.result THEN o.n END)
+               OVER (PARTITION BY o.chain_id, o.manager_id ORDER BY o.n) AS first_n
+    FROM ordered o
 ),
 streaks AS NOT MATERIALIZED (
-    SELECT chain_id, manager_id, result, count(*) AS length,
-           (array_agg(league_id ORDER BY n DESC))[1] AS league_id,
-           (array_agg(season ORDER BY n DESC))[1] AS season,
-           (array_agg(week ORDER BY n DESC))[1] AS week
-    FROM ordered
-    WHERE result IN ('W', 'L')
-    GROUP BY chain_id, manager_id, result, n - nr
-),
-candidates (chain_id, record, value, score, league_id, season, week, manager_id, opponent_id) AS NOT MATERIALIZED (
-    SELECT chain_id, 'highest_score', points, points, league_id, season, week, manager_id, opponent_id
-    FROM games
-    UNION ALL
-    SELECT chain_id, 'lowest_score', points, -points, league_id, season, week, manager_id, opponent_id
-    FROM games
-    UNION ALL
-    SELECT chain_id, 'biggest_blowout', margin, margin, league_id, season, week, manager_id, opponent_id
-    FROM games WHERE result = 'W'
-    UNION ALL
-    SELECT chain_id, 'closest_game', margin, -margin, league_id, season, week, manager_id, opponent_id
-    FROM games WHERE result = 'W'
-    UNION ALL
-    SELECT chain_id, 'most_points_season', points, points, league_id, season, NULL::integer,
-           manager_id, NULL::text
-    FROM seasons
-    UNION ALL
-    SELECT chain_id, 'fewest_points_season', points, -points, league_id, season, NULL::integer,
-           manager_id, NULL::text
-    FROM seasons WHERE NOT eliminated
-    UNION ALL
-    SELECT chain_id, CASE result WHEN 'W' THEN 'longest_win_streak' ELSE 'longest_losing_streak' END,
-           length::numeric, length::numeric, league_id, season, week, manager_id, NULL::text
-    FROM streaks
+    SELECT r.chain_id, r.manager_id, r.result, r.n - r.first_n + 1 AS length,
+           r.league_id, r.season, r.week,
+           max(r.n - r.first_n + 1) OVER (PARTITION BY r.chain_id, r.result) AS longest
+    FROM runs r
+    WHERE r.result IN ('W', 'L') AND r.after IS DISTINCT FROM r.result
 )
-SELECT chain_id, record, value, league_id, season, week, manager_id, opponent_id
-FROM (
-    SELECT c.*, rank() OVER (PARTITION BY chain_id, record ORDER BY score DESC) AS place
-    FROM candidates c
-) ranked
-WHERE place = 1;
+SELECT e.chain_id, v.record, v.value, e.league_id, e.season, e.week, e.manager_id, e.opponent_id
+FROM extremes e
+CROSS JOIN LATERAL (VALUES
+    ('highest_score', e.points, e.points = e.highest),
+    ('lowest_score', e.points, e.points = e.lowest),
+    ('biggest_blowout', e.margin, e.result = 'W' AND e.margin = e.blowout),
+    ('closest_game', e.margin, e.result = 'W' AND e.margin = e.closest)
+) v (record, value, holds)
+WHERE v.holds
+UNION ALL
+SELECT s.chain_id, v.record, s.points, s.league_id, s.season, NULL::integer, s.manager_id,
+       NULL::text
+FROM season_extremes s
+CROSS JOIN LATERAL (VALUES
+    ('most_points_season', s.points = s.most),
+    ('fewest_points_season', NOT s.eliminated AND s.points = s.fewest)
+) v (record, holds)
+WHERE v.holds
+UNION ALL
+SELECT chain_id, CASE result WHEN 'W' THEN 'longest_win_streak' ELSE 'longest_losing_streak' END,
+       length::numeric, league_id, season, week, manager_id, NULL::text
+FROM streaks
+WHERE length = longest;
 
 -- 0005's manager_careers over the tables: playoff appearances from
 -- _league_rosters.in_winners_bracket, finishes from its places.
@@ -478,15 +503,18 @@ BEGIN
 END
 $$;
 
--- The rows of `ids` in _league_games and _league_rosters recomputed, their
--- marks cleared; names resolve through the caller's search_path.
-CREATE FUNCTION _derived_write(ids text[]) RETURNS void LANGUAGE plpgsql AS $$
+-- League `id`'s rows of _league_games and _league_rosters recomputed and
+-- its marks cleared; names resolve through the caller's search_path. One
+-- league per call: with `league_id = id` the planner carries the filter
+-- into every join of the sources (an array would leave whole-table hash
+-- joins).
+CREATE FUNCTION _derived_write(id text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM _derived_dirty WHERE league_id = ANY (ids);
-    DELETE FROM _league_games WHERE league_id = ANY (ids);
-    INSERT INTO _league_games SELECT * FROM _league_games_source WHERE league_id = ANY (ids);
-    DELETE FROM _league_rosters WHERE league_id = ANY (ids);
-    INSERT INTO _league_rosters SELECT * FROM _league_rosters_source WHERE league_id = ANY (ids);
+    DELETE FROM _derived_dirty WHERE league_id = id;
+    DELETE FROM _league_games WHERE league_id = id;
+    INSERT INTO _league_games SELECT * FROM _league_games_source WHERE league_id = id;
+    DELETE FROM _league_rosters WHERE league_id = id;
+    INSERT INTO _league_rosters SELECT * FROM _league_rosters_source WHERE league_id = id;
 END
 $$;
 
@@ -529,18 +557,14 @@ BEGIN
         FOR key IN SELECT DISTINCT hashtext(u) FROM unnest(ids) u ORDER BY 1 LOOP
             PERFORM pg_advisory_xact_lock(7202, key);
         END LOOP;
-        BEGIN
-            PERFORM _derived_write(ids);
-        EXCEPTION WHEN OTHERS THEN
-            FOR id IN SELECT DISTINCT u FROM unnest(ids) u ORDER BY 1 LOOP
-                BEGIN
-                    PERFORM _derived_write(ARRAY[id]);
-                EXCEPTION WHEN OTHERS THEN
-                    RAISE WARNING 'derived tables: league % not recomputed: % (%)',
-                        id, SQLERRM, SQLSTATE;
-                END;
-            END LOOP;
-        END;
+        FOR id IN SELECT DISTINCT u FROM unnest(ids) u ORDER BY 1 LOOP
+            BEGIN
+                PERFORM _derived_write(id);
+            EXCEPTION WHEN OTHERS THEN
+                RAISE WARNING 'derived tables: league % not recomputed: % (%)',
+                    id, SQLERRM, SQLSTATE;
+            END;
+        END LOOP;
     END IF;
     PERFORM set_config('search_path', saved, true);
 END
@@ -567,7 +591,10 @@ $$;
 CREATE FUNCTION _derived_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF coalesce(current_setting('sleeper.derived', true), '') <> 'deferred' THEN
-        EXECUTE format('SELECT %I._derived_refresh($1)', TG_TABLE_SCHEMA) USING TG_TABLE_SCHEMA;
+        -- The schema as a literal: TG_TABLE_SCHEMA is a `name`, collation
+        -- "C", which PL/pgSQL would give every text variable of the callee,
+        -- and no index on a default-collation column serves an explicit "C".
+        EXECUTE format('SELECT %I._derived_refresh(%L)', TG_TABLE_SCHEMA, TG_TABLE_SCHEMA);
     END IF;
     RETURN NULL;
 END

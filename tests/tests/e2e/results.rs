@@ -517,6 +517,15 @@ async fn median_games_are_played_against_the_weeks_median() {
         {"roster_id": 1, "matchup_id": null, "points": 60.0},
         {"roster_id": 2, "matchup_id": null, "points": 50.0},
     ]);
+    // A score not in yet (null) is in no median; three rows sharing a
+    // matchup id are no game.
+    let week3 = serde_json::json!([
+        {"roster_id": 1, "matchup_id": 1, "points": 100.0},
+        {"roster_id": 2, "matchup_id": 1, "points": null},
+        {"roster_id": 3, "matchup_id": 2, "points": 80.0},
+        {"roster_id": 4, "matchup_id": 2, "points": 90.0},
+        {"roster_id": 5, "matchup_id": 2, "points": 85.0},
+    ]);
     let week15 = serde_json::json!([
         {"roster_id": 1, "matchup_id": 1, "points": 60.0},
         {"roster_id": 2, "matchup_id": 1, "points": 60.0},
@@ -530,6 +539,7 @@ async fn median_games_are_played_against_the_weeks_median() {
         ),
         league_event(Kind::Matchups, MEDIAN, "matchups/1", &json(&week1)),
         league_event(Kind::Matchups, MEDIAN, "matchups/2", &json(&week2)),
+        league_event(Kind::Matchups, MEDIAN, "matchups/3", &json(&week3)),
         league_event(Kind::Matchups, MEDIAN, "matchups/15", &json(&week15)),
     ];
     let (_env, pg) = project("results_median", &events).await;
@@ -563,6 +573,30 @@ async fn median_games_are_played_against_the_weeks_median() {
     .map(|r| r.playoff(Some(false)).provisional())
     .collect();
     assert_eq!(results(&pg, MEDIAN, 2).await, expected);
+
+    // Median of 80, 85, 90, 100 (roster 2's null left out): 87.5. Roster
+    // 1's opponent has no score, so the game has no result yet; roster 2's
+    // median row has no points. Week 3 is after nfl_state's week 2.
+    let unscored = |r: Row| Row { points: None, ..r };
+    let expected: Vec<Row> = vec![
+        Row {
+            opponent_points: None,
+            ..game(1, &o(1), Some((2, "")), "100")
+        },
+        median(1, &o(1), "100", "87.5").decided("W", "12.5"),
+        unscored(game(2, &o(2), Some((1, "100")), "")),
+        unscored(median(2, &o(2), "", "87.5")),
+        game(3, &o(3), None, "80"),
+        median(3, &o(3), "80", "87.5").decided("L", "-7.5"),
+        game(4, &o(4), None, "90"),
+        median(4, &o(4), "90", "87.5").decided("W", "2.5"),
+        game(5, &o(5), None, "85"),
+        median(5, &o(5), "85", "87.5").decided("L", "-2.5"),
+    ]
+    .into_iter()
+    .map(|r| r.playoff(Some(false)).provisional())
+    .collect();
+    assert_eq!(results(&pg, MEDIAN, 3).await, expected);
 
     // Playoffs: no median game; equal points tie. Week 15 is after the
     // current week 2 of the league's season, so it cannot be final yet.
@@ -719,4 +753,101 @@ async fn pick_ownership_follows_every_trade_to_the_player_drafted() {
         .expect("count")
         .get(0);
     assert_eq!(firsts, 1);
+}
+
+/// An 8-team bracket pair: winners 1v4, 2v3, then the final (p 1, won by
+/// 1 over 2) and the third-place game (p 3, 3 over 4); losers 5v8, 6v7,
+/// then the p 1 game (5 over 6) and the p 3 game (7 over 8).
+fn brackets(league_id: &str) -> [Envelope; 2] {
+    let games = |list: &[(i32, i32, i32, i32, Option<i32>)]| {
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|&(r, m, w, l, p)| {
+                serde_json::json!({"r": r, "m": m, "t1": w, "t2": l, "w": w, "l": l, "p": p})
+            })
+            .collect();
+        serde_json::to_vec(&rows).expect("json")
+    };
+    let winners = games(&[
+        (1, 1, 1, 4, None),
+        (1, 2, 2, 3, None),
+        (2, 3, 1, 2, Some(1)),
+        (2, 4, 3, 4, Some(3)),
+    ]);
+    let losers = games(&[
+        (1, 1, 5, 8, None),
+        (1, 2, 6, 7, None),
+        (2, 3, 5, 6, Some(1)),
+        (2, 4, 7, 8, Some(3)),
+    ]);
+    [
+        league_event(Kind::WinnersBracket, league_id, "winners_bracket", &winners),
+        league_event(Kind::LosersBracket, league_id, "losers_bracket", &losers),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn season_finishes_read_the_losers_bracket_by_its_kind() {
+    const CONSOLATION: &str = "1298000000000000001";
+    const TOILET: &str = "1298000000000000002";
+    const UNKNOWN: &str = "1298000000000000003";
+    let mut events = Vec::new();
+    for (id, kind) in [(CONSOLATION, Some(1)), (TOILET, Some(0)), (UNKNOWN, None)] {
+        let mut settings = serde_json::json!({"playoff_week_start": 15, "playoff_teams": 4});
+        if let Some(k) = kind {
+            settings["loser_bracket_type"] = serde_json::json!(k);
+        }
+        events.push(league(id, settings));
+        let rosters: Vec<serde_json::Value> = (1..=8)
+            .map(|r| serde_json::json!({"roster_id": r, "owner_id": format!("u{r}")}))
+            .collect();
+        let rosters = serde_json::to_vec(&rosters).expect("json");
+        events.push(league_event(Kind::Rosters, id, "rosters", &rosters));
+        events.extend(brackets(id));
+    }
+    let (_env, pg) = project("results_losers", &events).await;
+    let places = |league_id: &'static str| {
+        let pg = &pg;
+        async move {
+            pg.query(
+                "SELECT roster_id, place, is_champion FROM sleeper.season_finishes
+                 WHERE league_id = $1 ORDER BY roster_id",
+                &[&league_id],
+            )
+            .await
+            .expect("season_finishes")
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, i32>(0),
+                    r.get::<_, Option<i32>>(1),
+                    r.get::<_, bool>(2),
+                )
+            })
+            .collect::<Vec<_>>()
+        }
+    };
+    let winners = [
+        (1, Some(1), true),
+        (2, Some(2), false),
+        (3, Some(3), false),
+        (4, Some(4), false),
+    ];
+    let with = |losers: [Option<i32>; 4]| {
+        let mut all = winners.to_vec();
+        all.extend((5..=8).zip(losers).map(|(r, p)| (r, p, false)));
+        all
+    };
+    // Consolation: winners advance, the p 1 game decides 5th and 6th.
+    assert_eq!(
+        places(CONSOLATION).await,
+        with([Some(5), Some(6), Some(7), Some(8)])
+    );
+    // Toilet bowl: losers advance, the p 1 game's loser is last.
+    assert_eq!(
+        places(TOILET).await,
+        with([Some(7), Some(8), Some(5), Some(6)])
+    );
+    // Which way the losers bracket runs is unknown: it places no one.
+    assert_eq!(places(UNKNOWN).await, with([None, None, None, None]));
 }
