@@ -658,3 +658,86 @@ async fn digest(pg: &tokio_postgres::Client) -> Vec<String> {
     }
     out
 }
+
+/// A league whose recomputation fails never holds up the projection
+/// (docs/design.md "Derived tables"): its events are applied and acked, the
+/// other leagues' derived rows are written, it stays marked, and once the
+/// fault is gone one `_derived_refresh_all()` makes every table current.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_league_that_cannot_be_recomputed_stays_marked_and_blocks_nothing() {
+    let env = TestEnv::migrated("all_time_fault").await;
+    let vars = env.vars();
+    let pg = env.pg().await;
+    // The fault: _league_games refuses league A's rows.
+    pg.batch_execute(&format!(
+        "CREATE FUNCTION sleeper.refuse_a() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF NEW.league_id = '{A}' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+             RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse_a BEFORE INSERT ON sleeper._league_games
+             FOR EACH ROW EXECUTE FUNCTION sleeper.refuse_a();"
+    ))
+    .await
+    .expect("fault");
+    let mut events = first_season();
+    events.extend(later_seasons());
+    project_live(&env, &vars, &events).await;
+    assert_eq!(env.dlq_len().await, 0, "nothing dead-lettered");
+    let count = |sql: String| {
+        let pg = &pg;
+        async move { lines(pg, &sql).await }
+    };
+    assert_eq!(
+        count(format!(
+            "SELECT count(*)::text FROM sleeper.matchups WHERE league_id = '{A}'"
+        ))
+        .await,
+        strs(&["16"]),
+        "A's matchups are projected"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT count(*)::text FROM sleeper._league_games WHERE league_id = '{A}'"
+        ))
+        .await,
+        strs(&["0"]),
+        "A has no games: refused"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT count(*)::text FROM (
+                 (SELECT * FROM sleeper._league_games
+                  EXCEPT ALL SELECT * FROM sleeper._league_games_source WHERE league_id <> '{A}')
+                 UNION ALL
+                 (SELECT * FROM sleeper._league_games_source WHERE league_id <> '{A}'
+                  EXCEPT ALL SELECT * FROM sleeper._league_games)) d"
+        ))
+        .await,
+        strs(&["0"]),
+        "every other league's games are written"
+    );
+    assert_ne!(
+        count(format!(
+            "SELECT count(*)::text FROM sleeper._league_games WHERE league_id = '{B}'"
+        ))
+        .await,
+        strs(&["0"]),
+        "B has games"
+    );
+    assert_eq!(
+        count(
+            "SELECT string_agg(DISTINCT league_id, ',')::text FROM sleeper._derived_dirty".into()
+        )
+        .await,
+        strs(&[A]),
+        "only A stays marked"
+    );
+    pg.batch_execute(
+        "DROP TRIGGER refuse_a ON sleeper._league_games;
+         SET search_path = sleeper; SELECT _derived_refresh_all(); RESET search_path;",
+    )
+    .await
+    .expect("refresh all");
+    assert_derived_current(&pg, "after the fault is gone and everything is recomputed").await;
+}
