@@ -741,3 +741,36 @@ async fn a_league_that_cannot_be_recomputed_stays_marked_and_blocks_nothing() {
     .expect("refresh all");
     assert_derived_current(&pg, "after the fault is gone and everything is recomputed").await;
 }
+
+/// Two-week final (`playoff_round_type` 1) in a league with no bracket
+/// yet: the rounds come from `playoff_teams` (6 teams: ceil(log2 6) = 3
+/// rounds from week 3, so the final spans weeks 5 and 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_week_final_without_a_bracket_counts_rounds_from_playoff_teams() {
+    const F: &str = "1297000000000000040";
+    let settings = json!({"playoff_week_start": 3, "playoff_teams": 6, "playoff_round_type": 1});
+    let events = vec![
+        league(F, "2024", json!("0"), "complete", settings),
+        rosters(F, &[(1, Some("951")), (2, Some("952"))]),
+        week(F, 4, &[((1, 100.0), (2, 90.0))]),
+        week(F, 5, &[((1, 50.0), (2, 70.0))]),
+        week(F, 6, &[((1, 45.0), (2, 20.0))]),
+    ];
+    let env = TestEnv::migrated("all_time_rounds").await;
+    project_live(&env, &env.vars(), &events).await;
+    let pg = env.pg().await;
+    let games = lines(
+        &pg,
+        &format!(
+            "SELECT concat_ws(' ', week, weeks, roster_id, result, trim_scale(points))
+             FROM sleeper.chain_games WHERE league_id = '{F}' ORDER BY week, roster_id"
+        ),
+    )
+    .await;
+    // Week 4 is a round of its own; 5 + 6 one game: 95 against 90.
+    assert_eq!(
+        games,
+        strs(&["4 1 1 W 100", "4 1 2 L 90", "5 2 1 W 95", "5 2 2 L 90"])
+    );
+    assert_derived_current(&pg, "after a league without bracket").await;
+}
