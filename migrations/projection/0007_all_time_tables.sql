@@ -5,8 +5,8 @@
 -- (league_chains) that the planner cannot push into a window or a GROUP BY.
 -- The contract's names stay views with the same columns; underneath:
 --
---   _league_chains   league → chain, recomputed whole when `leagues` changes
---                    (a few thousand rows at most)
+--   _league_chains   league → chain, recomputed from all `leagues` when one
+--                    changes (the leagues whose chain moved then follow)
 --   _league_games    chain_games' rows of one league, with its chain_id
 --   _league_rosters  every roster of a league (rosters, matchups, brackets)
 --                    with manager, final place and playoff appearance
@@ -19,10 +19,11 @@
 -- catch-up. Rebuild's bulk build defers it (`sleeper.derived = deferred`)
 -- and recomputes everything once (`_derived_refresh_all`).
 --
--- Also: `matchup_results` keeps its definition but its CTEs are no longer
--- materialised, so a query for one league reads only that league; the
--- losers bracket now places rosters in `season_finishes` where the
--- league says which kind it is (settings.loser_bracket_type).
+-- Also: `matchup_results` keeps its rows but computes them so a filter on
+-- one league reads only that league; `records` and `manager_careers` keep
+-- theirs, computed so a chain filter reaches the tables' indexes; the
+-- losers bracket now places rosters in `season_finishes` where the league
+-- says which way it runs (settings.loser_bracket_type).
 
 -- ── chains ─────────────────────────────────────────────────────────────
 
