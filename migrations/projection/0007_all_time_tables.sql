@@ -560,7 +560,9 @@ BEGIN
         END LOOP;
         FOR id IN SELECT DISTINCT u FROM unnest(ids) u ORDER BY 1 LOOP
             BEGIN
-                PERFORM _derived_write(id);
+                -- Whatever collation the caller's argument carried, the
+                -- writes compare with the tables' own (their indexes').
+                PERFORM _derived_write(id COLLATE "default");
             EXCEPTION WHEN OTHERS THEN
                 RAISE WARNING 'derived tables: league % not recomputed: % (%)',
                     id, SQLERRM, SQLSTATE;

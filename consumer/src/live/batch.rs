@@ -28,6 +28,7 @@ use crate::live::coalesce;
 use crate::live::decode::{decode, Decoded};
 use crate::project::{project, Projection};
 use crate::store::archive::{archive, Archived};
+use crate::store::derived as store_derived;
 use crate::store::locks;
 use sleeper_shared::redis_reply::Entry;
 
@@ -42,18 +43,34 @@ pub struct BatchOutcome {
 #[error("batch not committed (will retry): {0}")]
 pub struct Transient(#[from] pub tokio_postgres::Error);
 
+/// When a batch recomputes the derived tables of the leagues it wrote
+/// (docs/design.md "Derived tables").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// In this transaction, with every league still marked by earlier
+    /// deferred batches: the batch's acks may go as soon as it commits.
+    Now,
+    /// Left marked for a later `Now` batch or refresh; the caller holds the
+    /// batch's acks until one commits.
+    Later,
+}
+
 /// Apply `entries` in one transaction.
 pub async fn apply(
     client: &mut Client,
     entries: &[Entry],
     max_body: usize,
     max_deliveries: u64,
+    derived: Derived,
 ) -> Result<BatchOutcome, Transient> {
     let decoded: Vec<Decoded<'_>> = entries
         .iter()
         .map(|e| decode(e, max_body, max_deliveries))
         .collect();
     let mut tx = client.transaction().await?;
+    if derived == Derived::Later {
+        store_derived::defer_transaction(&tx).await?;
+    }
     locks::share_projection(&tx).await?;
     let archived: Vec<Archived<'_>> = decoded.iter().map(Decoded::to_archive).collect();
     archive(&tx, &archived).await?;
@@ -127,6 +144,12 @@ pub async fn apply(
             },
         };
         outcome.entries.push((entry_id.to_string(), disposition));
+    }
+    if derived == Derived::Now {
+        // Explicitly, not only through the commit trigger: a batch that
+        // wrote nothing (all redelivered) must still clear what deferred
+        // batches left marked before its acks release theirs.
+        store_derived::refresh_marked(&tx).await?;
     }
     tx.commit().await?;
     Ok(outcome)

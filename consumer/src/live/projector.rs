@@ -14,17 +14,21 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ConsumerConfig;
 use crate::live::ack::{ack, dead_letter};
 use crate::live::apply::Disposition;
-use crate::live::batch;
+use crate::live::batch::{self, Derived};
 use crate::live::dead::DeadReason;
 use crate::live::group::{ensure_group, is_missing_group};
 use crate::live::read::Reader;
 use crate::live::registry;
 use crate::live::trim::{self, TrimDecision};
 use crate::metrics::ConsumerMetrics;
+use crate::store::derived;
 use sleeper_shared::redis_reply::Entry;
 
 /// How often the stream is trimmed and idle consumer names are removed.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
+/// How long full batches may leave the derived tables for later before one
+/// recomputes them anyway (and releases their acks).
+const DEFER_AT_MOST: Duration = Duration::from_secs(1);
 /// How often the same transient failure is logged again while it lasts.
 const RETRY_LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -102,6 +106,11 @@ pub struct Projector {
     held: Option<Vec<Entry>>,
     /// Acks and dead letters owed (Redis was unreachable or refused writes).
     owed: Owed,
+    /// Acks of committed batches that left the derived tables for later,
+    /// released once a refresh commits, and when the first of them
+    /// committed (see [`Projector::derived_mode`]).
+    awaiting_refresh: Vec<String>,
+    awaiting_since: Option<Instant>,
     /// Batches committed by this process (for the crash failpoint).
     commits: u64,
     /// Whether Redis refused the last dead letter for lack of memory.
@@ -127,6 +136,8 @@ impl Projector {
             metrics,
             held: None,
             owed: Owed::default(),
+            awaiting_refresh: Vec::new(),
+            awaiting_since: None,
             commits: 0,
             refusing_writes: false,
         }
@@ -139,8 +150,12 @@ impl Projector {
         }
         let entries = match self.held.take() {
             Some(b) => b,
-            None => match self.reader.next_batch().await {
-                Ok((_, b)) if b.is_empty() => return Outcome::Idle,
+            None => match self
+                .reader
+                .next_batch(self.awaiting_refresh.is_empty())
+                .await
+            {
+                Ok((_, b)) if b.is_empty() => return self.release_awaiting().await,
                 Ok((_, b)) => b,
                 Err(e) if is_missing_group(&e) => return self.recreate_group().await,
                 Err(e) => {
@@ -154,6 +169,7 @@ impl Projector {
             },
         };
         let started = Instant::now();
+        let derived = self.derived_mode(&entries);
         let mut client = match self.pool.get().await {
             Ok(c) => c,
             Err(e) => {
@@ -167,6 +183,7 @@ impl Projector {
             &entries,
             self.config.max_body_bytes,
             self.config.max_deliveries,
+            derived,
         )
         .await;
         drop(client);
@@ -189,21 +206,33 @@ impl Projector {
             std::process::abort();
         }
         let n = outcome.entries.len();
-        let owed = &mut self.owed;
+        let acks = match derived {
+            Derived::Later => {
+                // From the read: what another consumer's claim measures.
+                self.awaiting_since.get_or_insert(started);
+                &mut self.awaiting_refresh
+            }
+            Derived::Now => {
+                self.owed.acks.append(&mut self.awaiting_refresh);
+                self.awaiting_since = None;
+                &mut self.owed.acks
+            }
+        };
+        let owed = &mut self.owed.dead;
         for ((id, disposition), entry) in outcome.entries.into_iter().zip(entries) {
             // An entry whose dead letter is still owed (Redis refusing
             // writes) may be read again from the own pending list: once.
-            if owed.dead.iter().any(|(e, _)| e.id == entry.id) {
+            if owed.iter().any(|(e, _)| e.id == entry.id) {
                 continue;
             }
             match disposition {
                 Disposition::Projected { kind, rows } => {
                     self.metrics.projected(kind.as_str(), rows);
-                    owed.acks.push(id);
+                    acks.push(id);
                 }
                 Disposition::Superseded { kind, rows } => {
                     self.metrics.superseded(kind.as_str(), rows);
-                    owed.acks.push(id);
+                    acks.push(id);
                 }
                 Disposition::Dead { kind, reason } => {
                     tracing::warn!(id = %id, code = %reason.code, reason = %reason.reason, "dead-lettering");
@@ -211,12 +240,60 @@ impl Projector {
                         kind.map(|k| k.as_str()).unwrap_or("unknown"),
                         reason.code.as_str(),
                     );
-                    owed.dead.push((entry, reason));
+                    owed.push((entry, reason));
                 }
             }
         }
         match self.settle().await {
             Ok(()) => Outcome::Projected(n),
+            Err(retrying) => retrying,
+        }
+    }
+
+    /// Whether a batch of `len` entries recomputes the derived tables in its
+    /// own transaction (docs/design.md "Derived tables"). A full batch means
+    /// a backlog: recomputing the leagues of every batch would cost more
+    /// than the batch itself, so it leaves them marked and its acks wait —
+    /// for the next batch that is not full, an empty read, or
+    /// [`DEFER_AT_MOST`], or a quarter of `CONSUMER_CLAIM_IDLE` if less,
+    /// so that no other consumer claims entries only waiting on it — so the
+    /// group is never idle with a league unrecomputed, and no league waits
+    /// longer than that under load. An empty read comes at once while acks
+    /// wait (`Reader::next_batch`), and releases them. Only entries on
+    /// their first delivery wait: one redelivered (its consumer died) is
+    /// acked as soon as it commits, so waiting never adds up towards
+    /// `CONSUMER_MAX_DELIVERIES`.
+    fn derived_mode(&self, entries: &[Entry]) -> Derived {
+        let limit = DEFER_AT_MOST.min(self.config.claim_idle / 4);
+        let young = self.awaiting_since.is_none_or(|t| t.elapsed() < limit);
+        let first = entries.iter().all(|e| e.deliveries <= 1);
+        if entries.len() >= self.config.batch_size && young && first {
+            Derived::Later
+        } else {
+            Derived::Now
+        }
+    }
+
+    /// Nothing left to read: recompute what deferred batches left marked,
+    /// then let their acks go.
+    async fn release_awaiting(&mut self) -> Outcome {
+        if self.awaiting_refresh.is_empty() {
+            return Outcome::Idle;
+        }
+        let refreshed = match self.pool.get().await {
+            Ok(mut client) => derived::refresh_marked_now(&mut client)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = refreshed {
+            self.metrics.retry("postgres");
+            return Outcome::Retrying(format!("recomputing the derived tables: {e}"));
+        }
+        self.owed.acks.append(&mut self.awaiting_refresh);
+        self.awaiting_since = None;
+        match self.settle().await {
+            Ok(()) => Outcome::Idle,
             Err(retrying) => retrying,
         }
     }
@@ -346,7 +423,9 @@ impl Projector {
                 }
             }
         }
-        // Owed acks are worth one last try: otherwise the batch is redelivered (harmless).
+        // Owed acks are worth one last try: otherwise the batch is redelivered
+        // (harmless; the leagues it left marked stay marked for the next commit).
+        let _ = self.release_awaiting().await;
         let _ = self.settle().await;
     }
 

@@ -77,8 +77,10 @@ impl Reader {
         self.last_claim = None;
     }
 
-    /// The next batch, or an empty one after `BLOCK` elapsed with nothing new.
-    pub async fn next_batch(&mut self) -> RedisResult<(Source, Vec<Entry>)> {
+    /// The next batch, or an empty one after `BLOCK` elapsed with nothing
+    /// new — at once instead when `wait` is false (the projector holds acks
+    /// that an empty read releases).
+    pub async fn next_batch(&mut self, wait: bool) -> RedisResult<(Source, Vec<Entry>)> {
         if self.check_own {
             let own = self.read_group("0", false).await?;
             if !own.is_empty() {
@@ -98,7 +100,7 @@ impl Reader {
             }
             self.last_claim = Some(std::time::Instant::now());
         }
-        Ok((Source::New, self.read_group(">", true).await?))
+        Ok((Source::New, self.read_group(">", wait).await?))
     }
 
     async fn read_group(&mut self, from: &str, block: bool) -> RedisResult<Vec<Entry>> {

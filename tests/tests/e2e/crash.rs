@@ -276,9 +276,15 @@ async fn apply_in_batches(
     let mut i = 0;
     while i < entries.len() {
         let n = rng.random_range(1..=max_batch).min(entries.len() - i);
-        sleeper_consumer::live::batch::apply(&mut client, &entries[i..i + n], 64 << 20, 10)
-            .await
-            .expect("batch");
+        sleeper_consumer::live::batch::apply(
+            &mut client,
+            &entries[i..i + n],
+            64 << 20,
+            10,
+            sleeper_consumer::live::batch::Derived::Now,
+        )
+        .await
+        .expect("batch");
         i += n;
     }
 }

@@ -38,11 +38,11 @@ use tokio_postgres::Client;
 
 use crate::ops::history::{Tally, NEWEST};
 use crate::ops::stream_source::{archive_stream, Source};
+use crate::store::derived;
 use crate::store::migrate::{quote_ident, PROJECTION_SCHEMA};
 
 mod build;
 mod catch_up;
-mod derived;
 mod loss;
 mod preflight;
 mod report;
@@ -160,7 +160,9 @@ async fn rebuild_locked(
     }
     let t = Instant::now();
     let tally = Tally::new(stream_ids);
-    derived::defer(&*c.shadow).await?;
+    // Recomputing the leagues each build transaction touched would redo
+    // every league several times: once, after the build.
+    derived::defer_session(&*c.shadow).await?;
     let (watermark, seen_max) = build::build_snapshot(
         c.reader,
         c.shadow,
