@@ -238,6 +238,66 @@ pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
     events
 }
 
+/// One league chain of `seasons` seasons (12 rosters) whose seasons vary
+/// (`GenConfig::varied_seasons`: median games, two-week playoff rounds,
+/// both kinds of losers bracket, an orphaned roster, renamed members,
+/// future picks traded), as final snapshots taken after the newest season
+/// ended: per league its league object, members, rosters, every week's
+/// matchups, every round's transactions, traded picks, both brackets, and
+/// its draft (listed, the draft, its picks and traded picks). No NFL state
+/// or schedule: every week is final. Oldest season first.
+pub async fn league_chain(seed: u64, seasons: u32) -> Vec<Envelope> {
+    let mut config = SimConfig {
+        speed: 0.0,
+        ..SimConfig::default()
+    };
+    config.generate.seed = seed;
+    config.generate.leagues = 1;
+    config.generate.seasons = seasons..=seasons;
+    config.generate.drafting_leagues = 0;
+    config.generate.pre_draft_leagues = 0;
+    config.generate.varied_seasons = true;
+    let sim = sleeper_sim::start(config).await.expect("simulator");
+    let world = sim.world();
+    let calendar = world.calendar(world.current_season());
+    // A week after the last week ended: past every stat correction.
+    let now = calendar.week_end_ms(world.config.weeks) + 7 * 86_400_000;
+    sim.set_clock(now, 0.0);
+    let mut scopes: Vec<(Scope, Option<String>)> = Vec::new();
+    for chain in &world.chains {
+        for &index in chain {
+            let league = &world.leagues[index];
+            let id = league.league_id.clone();
+            let mut of = vec![
+                Scope::League(id.clone()),
+                Scope::Users(id.clone()),
+                Scope::Rosters(id.clone()),
+                Scope::TradedPicks(id.clone()),
+                Scope::WinnersBracket(id.clone()),
+                Scope::LosersBracket(id.clone()),
+                Scope::LeagueDrafts(id.clone()),
+            ];
+            for week in 1..=league.last_week() {
+                let week = u8::try_from(week).expect("a week");
+                of.push(Scope::Matchups {
+                    league_id: id.clone(),
+                    week,
+                });
+                of.push(Scope::Transactions {
+                    league_id: id.clone(),
+                    round: week,
+                });
+            }
+            scopes.extend(of.into_iter().map(|s| (s, Some(id.clone()))));
+            scopes.extend(draft_scopes(&sim, &id));
+        }
+    }
+    let mut events = Vec::new();
+    render(&sim, scopes, now, 1, &mut events);
+    sim.shutdown().await;
+    events
+}
+
 /// The NFL week the simulator is in now.
 fn current_week(sim: &SimHandle) -> u8 {
     sim.body("/v1/state/nfl")

@@ -11,7 +11,7 @@ use super::names::LEAGUE_WORDS;
 use super::{drafts, scoring, transactions, users, GenConfig};
 use crate::calendar::{et_to_ms, Phase, SeasonCalendar};
 use crate::ids::snowflake;
-use crate::world::{League, LeagueKind, LeagueSettings, Player, User};
+use crate::world::{playoff_weeks, League, LeagueKind, LeagueSettings, Player, TradedPick, User};
 
 /// Starters then bench: 9 starting slots and 6 bench spots = 15 draft rounds.
 pub const ROSTER_POSITIONS: [&str; 15] = [
@@ -85,9 +85,55 @@ fn draft_start(rng: &mut StdRng, config: &GenConfig, season: i32, kind: LeagueKi
 }
 
 struct ChainState {
+    /// With `varied_seasons`, `members[roster_id - 1]` owns that roster.
     members: Vec<usize>,
     name: String,
     previous: Option<String>,
+    /// Seasons generated so far.
+    seasons: usize,
+    /// This season's picks that trades of the previous season moved: the
+    /// draft honours them (`varied_seasons` only).
+    incoming: Vec<TradedPick>,
+}
+
+/// How a season of a varied chain (`GenConfig::varied_seasons`) differs,
+/// by its position in the chain (0 = the oldest), repeating every ten
+/// seasons so that a ten-season chain has each kind at least once:
+///
+/// | season | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |
+/// |---|---|---|---|---|---|---|---|---|---|---|
+/// | median game | | | ✓ | ✓ | | | ✓ | | ✓ | |
+/// | playoff_round_type | 0 | 0 | 0 | 1 | 0 | 2 | 0 | 0 | 1 | 0 |
+/// | loser_bracket_type | – | 0 | 1 | – | 0 | 1 | – | 0 | 1 | 1 |
+/// | orphaned roster | | | | | ✓ | | | ✓ | | |
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Variation {
+    pub median: bool,
+    pub playoff_round_type: u32,
+    pub loser_bracket_type: Option<u32>,
+    /// The member who leaves after this season has already left: the
+    /// roster has no owner.
+    pub orphan: bool,
+}
+
+impl Variation {
+    pub fn of_season(position: usize) -> Self {
+        let k = position % 10;
+        Self {
+            median: matches!(k, 2 | 3 | 6 | 8),
+            playoff_round_type: match k {
+                3 | 8 => 1,
+                5 => 2,
+                _ => 0,
+            },
+            loser_bracket_type: match k {
+                1 | 4 | 7 => Some(0),
+                2 | 5 | 8 | 9 => Some(1),
+                _ => None,
+            },
+            orphan: matches!(k, 4 | 7),
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -116,6 +162,13 @@ fn league_season(
 
     let mut owners = state.members.clone();
     owners.shuffle(rng);
+    let varied = config
+        .varied_seasons
+        .then(|| Variation::of_season(state.seasons));
+    if varied.is_some() {
+        // Sleeper keeps a team's roster id when the league renews.
+        owners = state.members.clone();
+    }
     let departed_roster = rng.random_range(0..n as usize);
     let departed = vec![owners[departed_roster]];
     let commissioner = owners[(departed_roster + 1) % n as usize];
@@ -126,8 +179,16 @@ fn league_season(
         co_owners[rng.random_range(0..n as usize)] = Some(vec![extra]);
     }
 
-    let playoff_week_start = config.weeks.saturating_sub(3).max(2);
+    let variation = varied.unwrap_or_default();
     let playoff_teams = if n >= 8 { 6 } else { 4 };
+    // The playoffs end in week `weeks - 1` (two-week rounds start earlier).
+    let playoff_week_start = match varied {
+        Some(v) => config
+            .weeks
+            .saturating_sub(playoff_weeks(playoff_teams, v.playoff_round_type))
+            .max(2),
+        None => config.weeks.saturating_sub(3).max(2),
+    };
     let start = draft_start(rng, config, season, kind);
     let pick_interval_ms = match kind {
         LeagueKind::Drafting | LeagueKind::PreDraft => i64::from(config.pick_interval_secs) * 1000,
@@ -146,6 +207,8 @@ fn league_season(
             start_ms: start,
             pick_interval_ms,
             idp,
+            incoming: &state.incoming,
+            random_trades: varied.is_none(),
         },
     );
     // A league drafting in-season starts playing the week after its draft.
@@ -167,6 +230,9 @@ fn league_season(
         rec: [1.0, 0.5, 0.0][rng.random_range(0..3)],
         taxi_slots: [0, 3][rng.random_range(0..2)],
         reserve_slots: rng.random_range(0..5),
+        median: variation.median,
+        playoff_round_type: variation.playoff_round_type,
+        loser_bracket_type: variation.loser_bracket_type,
     };
     let (transactions, traded_picks) = transactions::generate(
         rng,
@@ -177,10 +243,13 @@ fn league_season(
             commissioner,
             calendar: &cal,
             settings: &settings,
-            last_week: playoff_week_start + if playoff_teams >= 6 { 2 } else { 1 },
+            last_week: playoff_week_start
+                + playoff_weeks(playoff_teams, variation.playoff_round_type)
+                - 1,
             after_ms: draft.end_ms(),
             season,
             league_index: index,
+            retrade_picks: varied.is_some(),
         },
         rosters,
     );
@@ -190,7 +259,7 @@ fn league_season(
     let schedule = round_robin(rng, n, playoff_week_start - start_week);
 
     let scoring = scoring::league(config.seed, chain, season, settings.rec, idp);
-    let league = League {
+    let mut league = League {
         index,
         chain,
         league_id: league_id.clone(),
@@ -220,7 +289,11 @@ fn league_season(
         schedule,
         scoring,
         idp,
+        orphan: variation.orphan.then_some(departed_roster as u32 + 1),
     };
+    if variation.orphan {
+        league.co_owners[departed_roster] = None;
+    }
 
     // Next season: the departed member is replaced by someone new.
     state.previous = Some(league_id);
@@ -230,9 +303,55 @@ fn league_season(
             break u;
         }
     };
-    state.members.retain(|m| !departed.contains(m));
-    state.members.push(newcomer);
+    if varied.is_some() {
+        // The newcomer takes over the departed member's team, roster id
+        // and the picks it owns; next season's draft honours this
+        // season's pick trades.
+        state.members[departed_roster] = newcomer;
+        state.incoming = next_season_picks(&league);
+    } else {
+        state.members.retain(|m| !departed.contains(m));
+        state.members.push(newcomer);
+    }
+    state.seasons += 1;
     league
+}
+
+/// Where the next season's picks traded this season ended up: the last
+/// trade of each pick, unless it went back to its original roster.
+fn next_season_picks(league: &League) -> Vec<TradedPick> {
+    let mut last: Vec<TradedPick> = Vec::new();
+    for (_, p) in &league.traded_picks {
+        last.retain(|q| (q.round, q.roster_id) != (p.round, p.roster_id));
+        last.push(p.clone());
+    }
+    last.retain(|p| p.owner_id != p.roster_id);
+    last.sort_by_key(|p| (p.round, p.roster_id));
+    last
+}
+
+/// Renames two members of the chain's newest season (varied worlds): one
+/// from the chain's fourth season on, one twice (third and eighth).
+fn rename_members(leagues: &[League], chain: &[usize], users: &mut [User]) {
+    let (Some(&first), Some(&last)) = (chain.first(), chain.last()) else {
+        return;
+    };
+    let first = leagues[first].season;
+    let newest = &leagues[last];
+    let stayed: Vec<usize> = newest
+        .owners
+        .iter()
+        .copied()
+        .filter(|u| !newest.departed.contains(u))
+        .collect();
+    if let [a, .., b] = stayed[..] {
+        let (na, nb) = (users[a].display_name.clone(), users[b].display_name.clone());
+        users[a].renames = vec![(first + 3, format!("{na} II"))];
+        users[b].renames = vec![
+            (first + 2, format!("{nb} II")),
+            (first + 7, format!("{nb} III")),
+        ];
+    }
 }
 
 pub fn generate(
@@ -259,6 +378,8 @@ pub fn generate(
             members: pool[..config.rosters_per_league as usize].to_vec(),
             name: format!("{a} {b} {}", chain + 1),
             previous: None,
+            seasons: 0,
+            incoming: Vec::new(),
         };
         let mut indexes = Vec::new();
         for season in first..=config.current_season {
@@ -272,6 +393,9 @@ pub fn generate(
                 rng, config, players, &ranked, users, chain, index, season, kind, &mut state,
             ));
             indexes.push(index);
+        }
+        if config.varied_seasons {
+            rename_members(&leagues, &indexes, users);
         }
         chains.push(indexes);
     }

@@ -4,7 +4,7 @@
 //! rare commissioner moves. Round 1 also holds the moves between the draft
 //! and week 1, as in the real data.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -29,6 +29,10 @@ pub struct TxContext<'a> {
     /// sequence bits, so leagues whose waivers run at the same millisecond
     /// still get distinct ids (Sleeper's ids are unique across leagues).
     pub league_index: usize,
+    /// A next-season pick can change hands again (and go back to its
+    /// original roster): a trade gives any such pick the roster holds now.
+    /// Otherwise a pick is traded once, by its original roster.
+    pub retrade_picks: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -45,6 +49,9 @@ struct Sim<'a> {
     /// Indexed by player: a flat vector keeps the free-agent search cheap.
     rostered: Vec<bool>,
     traded_future: HashSet<(u32, u32)>,
+    /// Next season's picks (round, original roster) → holder, when
+    /// `retrade_picks`; absent = still the original roster's.
+    future_owner: HashMap<(u32, u32), u32>,
     out: Vec<Transaction>,
     traded_picks: Vec<(i64, TradedPick)>,
     seq: u64,
@@ -211,7 +218,11 @@ impl Sim<'_> {
         self.drop_player(pb, b);
         self.add(pa, b);
         self.add(pb, a);
-        if rng.random_bool(0.5) {
+        if self.ctx.retrade_picks {
+            if rng.random_bool(0.6) {
+                self.trade_held_pick(rng, a, b, &mut tx, at);
+            }
+        } else if rng.random_bool(0.5) {
             let round = rng.random_range(1..=3);
             if self.traded_future.insert((round, a)) {
                 let pick = TradedPick {
@@ -229,6 +240,29 @@ impl Sim<'_> {
             tx.waiver_budget = vec![(b, a, rng.random_range(5..=30))];
         }
         self.out.push(tx);
+    }
+
+    /// Roster `a` sends `b` one of the next season's first three rounds'
+    /// picks it holds (its own or one it acquired).
+    fn trade_held_pick(&mut self, rng: &mut StdRng, a: u32, b: u32, tx: &mut Transaction, at: i64) {
+        let held: Vec<(u32, u32)> = (1..=3)
+            .flat_map(|round| (1..=self.n()).map(move |r| (round, r)))
+            .filter(|key| self.future_owner.get(key).copied().unwrap_or(key.1) == a)
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        let (round, original) = held[rng.random_range(0..held.len())];
+        self.future_owner.insert((round, original), b);
+        let pick = TradedPick {
+            season: self.ctx.season + 1,
+            round,
+            roster_id: original,
+            owner_id: b,
+            previous_owner_id: a,
+        };
+        tx.draft_picks.push(pick.clone());
+        self.traded_picks.push((at, pick));
     }
 
     fn commissioner_move(&mut self, rng: &mut StdRng, leg: u32, at: i64) {
@@ -261,6 +295,7 @@ pub fn generate(
         rosters,
         rostered,
         traded_future: HashSet::new(),
+        future_owner: HashMap::new(),
         out: Vec::new(),
         traded_picks: Vec::new(),
         seq: 0,
