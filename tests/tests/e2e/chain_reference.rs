@@ -1,0 +1,400 @@
+//! The all-time read models (migrations/projection/0004–0007) against an
+//! independent reference model (`chain_reference/model.rs`: plain Rust over
+//! the raw JSON bodies, never the tables) on a simulated ten-season,
+//! twelve-team league chain whose seasons vary as a long-lived league's do
+//! (`GenConfig::varied_seasons`): median games, a final over two weeks and
+//! a season of two-week rounds, toilet bowls and consolation brackets (and
+//! seasons that do not say which), orphaned rosters, renamed members, and
+//! next-season picks traded (again, and back) and drafted by their new
+//! owner. Every view is compared row for row, every column; the rosters'
+//! own records must equal what the results add up to; and the views read
+//! the same after replay and rebuild (docs/design.md rule 10).
+
+mod model;
+
+use serde_json::Value;
+use sleeper_shared::{Envelope, Kind};
+use sleeper_tests::harness::season::league_chain;
+use sleeper_tests::harness::{Bin, TestEnv};
+
+use self::model::Input;
+use crate::all_time::assert_derived_current;
+use crate::rebuild::project_live;
+
+/// Each row of a view as the model prints it: the columns as text joined
+/// by " | ", NULL as "∅" (numbers already through trim_scale), sorted.
+async fn view(pg: &tokio_postgres::Client, view: &str, columns: &[&str]) -> Vec<String> {
+    let cells: Vec<String> = columns
+        .iter()
+        .map(|c| format!("coalesce(({c})::text, '∅')"))
+        .collect();
+    let sql = format!(
+        "SELECT concat_ws(' | ', {}) FROM sleeper.{view}",
+        cells.join(", ")
+    );
+    let mut rows: Vec<String> = pg
+        .query(&sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Rows only the view has and rows only the model has, at most 15 each.
+fn diff(got: &[String], want: &[String]) -> String {
+    let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(15).collect();
+    let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(15).collect();
+    format!(
+        "{} rows in the view, {} in the model\n  only in the view:\n    {}\n  only in the model:\n    {}",
+        got.len(),
+        want.len(),
+        extra
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    "),
+        missing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    ")
+    )
+}
+
+/// A view's columns, as compared.
+const LEAGUE_CHAINS: &[&str] = &["chain_id", "league_id", "season", "depth"];
+const CHAIN_MANAGERS: &[&str] = &["chain_id", "manager_id", "display_name", "team_name"];
+const MATCHUP_RESULTS: &[&str] = &[
+    "league_id",
+    "week",
+    "roster_id",
+    "manager_id",
+    "opponent_roster_id",
+    "trim_scale(points)",
+    "trim_scale(opponent_points)",
+    "result",
+    "trim_scale(margin)",
+    "is_median",
+    "is_playoff",
+    "is_provisional",
+];
+const HEAD_TO_HEAD: &[&str] = &[
+    "chain_id",
+    "phase",
+    "manager_id",
+    "opponent_id",
+    "games",
+    "wins",
+    "losses",
+    "ties",
+    "trim_scale(points_for)",
+    "trim_scale(points_against)",
+];
+const RECORDS: &[&str] = &[
+    "chain_id",
+    "record",
+    "trim_scale(value)",
+    "league_id",
+    "season",
+    "week",
+    "manager_id",
+    "opponent_id",
+];
+const ALL_PLAY: &[&str] = &[
+    "league_id",
+    "season",
+    "roster_id",
+    "manager_id",
+    "wins",
+    "losses",
+    "ties",
+    "actual_wins",
+    "trim_scale(luck)",
+    "actual_ties",
+    "h2h_games",
+    "trim_scale(win_share)",
+];
+const SEASON_FINISHES: &[&str] = &[
+    "league_id",
+    "season",
+    "roster_id",
+    "manager_id",
+    "place",
+    "is_champion",
+];
+const MANAGER_CAREERS: &[&str] = &[
+    "chain_id",
+    "manager_id",
+    "seasons",
+    "titles",
+    "playoff_appearances",
+    "wins",
+    "losses",
+    "ties",
+    "trim_scale(points_for)",
+    "trim_scale(points_against)",
+    "best_finish",
+];
+const PICK_OWNERSHIP: &[&str] = &[
+    "chain_id",
+    "season",
+    "round",
+    "original_roster_id",
+    "owner_roster_id",
+    "since_transaction_id",
+    "move",
+    "is_current",
+    "from_roster_id",
+    "league_id",
+    "(extract(epoch FROM moved_at) * 1000)::bigint",
+    "traded_picks_owner_id",
+    "pick_no",
+    "player_id",
+];
+
+/// Every all-time view against the model; the failures of all of them,
+/// not just the first.
+async fn compare(pg: &tokio_postgres::Client, input: &Input) -> Vec<String> {
+    let games = model::games(input);
+    let checks: Vec<(&str, &[&str], Vec<String>)> = vec![
+        ("league_chains", LEAGUE_CHAINS, model::league_chains(input)),
+        (
+            "chain_managers",
+            CHAIN_MANAGERS,
+            model::chain_managers(input),
+        ),
+        (
+            "matchup_results",
+            MATCHUP_RESULTS,
+            model::matchup_results(input),
+        ),
+        ("head_to_head", HEAD_TO_HEAD, model::head_to_head(&games)),
+        ("records", RECORDS, model::records(input, &games)),
+        ("all_play", ALL_PLAY, model::all_play(input)),
+        (
+            "manager_careers",
+            MANAGER_CAREERS,
+            model::manager_careers(input, &games),
+        ),
+        (
+            "pick_ownership",
+            PICK_OWNERSHIP,
+            model::pick_ownership(input),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, columns, want) in checks {
+        assert!(!want.is_empty(), "the model has no {name} rows");
+        let got = view(pg, name, columns).await;
+        eprintln!("chain_reference: {name}: {} rows", got.len());
+        if got != want {
+            failures.push(format!(
+                "{name} differs from the model: {}",
+                diff(&got, &want)
+            ));
+        }
+    }
+    // Final places: told apart from the winners bracket alone, so a
+    // projection without the losers bracket's places says so plainly.
+    let got = view(pg, "season_finishes", SEASON_FINISHES).await;
+    let want = model::season_finishes(input, true);
+    if got != want {
+        let winners_only = model::season_finishes(input, false);
+        failures.push(if got == winners_only {
+            "season_finishes places no roster from the losers bracket (settings.loser_bracket_type \
+             0 = toilet bowl, 1 = consolation): the winners-bracket places all match; the \
+             losers-bracket rule is model::losers_bracket_places"
+                .to_string()
+        } else {
+            format!(
+                "season_finishes differs from the model: {}",
+                diff(&got, &want)
+            )
+        });
+    }
+    failures
+}
+
+/// The simulated chain has what the test is about: each kind of season
+/// and of roster (else the comparison proves less than it claims).
+fn assert_varied(input: &Input, events: &[Envelope]) {
+    let leagues: Vec<&model::League> = input.leagues.values().collect();
+    assert_eq!(leagues.len(), 10, "ten seasons");
+    let settings =
+        |key: &str| -> Vec<Option<i64>> { leagues.iter().map(|l| l.setting(key)).collect() };
+    assert!(
+        settings("league_average_match").contains(&Some(1)),
+        "a median league"
+    );
+    assert!(
+        settings("league_average_match").contains(&Some(0)),
+        "a league without"
+    );
+    for t in [0, 1, 2] {
+        assert!(
+            settings("playoff_round_type").contains(&Some(t)),
+            "playoff_round_type {t}"
+        );
+    }
+    for t in [Some(0), Some(1), None] {
+        assert!(
+            settings("loser_bracket_type").contains(&t),
+            "loser_bracket_type {t:?}"
+        );
+    }
+    assert!(
+        leagues.iter().all(|l| l.rosters.len() == 12),
+        "twelve rosters every season"
+    );
+    assert!(
+        leagues
+            .iter()
+            .any(|l| l.rosters.iter().any(|r| r.owner.is_none())),
+        "an orphaned roster"
+    );
+    assert!(
+        leagues
+            .iter()
+            .all(|l| !l.losers.is_empty() && !l.winners.is_empty()),
+        "both brackets every season"
+    );
+    // A member whose display name changes between seasons.
+    let mut names: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for e in events.iter().filter(|e| e.kind == Kind::Users) {
+        let body: Value = serde_json::from_slice(&e.body).expect("users");
+        for u in body.as_array().into_iter().flatten() {
+            names
+                .entry(u["user_id"].as_str().unwrap_or_default().to_string())
+                .or_default()
+                .insert(u["display_name"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert!(
+        names.values().filter(|n| n.len() > 1).count() >= 2,
+        "renamed members"
+    );
+    // Next-season picks traded, and drafted by their new owner.
+    let traded: usize = events
+        .iter()
+        .filter(|e| e.kind == Kind::Transactions)
+        .map(|e| {
+            let body: Value = serde_json::from_slice(&e.body).expect("transactions");
+            body.as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["draft_picks"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        })
+        .sum();
+    assert!(traded >= 5, "picks traded: {traded}");
+    let mut slots: std::collections::BTreeMap<String, Value> = Default::default();
+    for e in events.iter().filter(|e| e.kind == Kind::Draft) {
+        let body: Value = serde_json::from_slice(&e.body).expect("draft");
+        slots.insert(
+            body["draft_id"].as_str().unwrap_or_default().to_string(),
+            body["slot_to_roster_id"].clone(),
+        );
+    }
+    let by_new_owner = events
+        .iter()
+        .filter(|e| e.kind == Kind::DraftPicks)
+        .flat_map(|e| {
+            serde_json::from_slice::<Value>(&e.body)
+                .expect("picks")
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|p| {
+            let slot =
+                &slots[p["draft_id"].as_str().unwrap_or_default()][p["draft_slot"].to_string()];
+            slot != &p["roster_id"]
+        })
+        .count();
+    assert!(
+        by_new_owner >= 2,
+        "picks made by a new owner: {by_new_owner}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_time_views_match_the_reference_model_over_ten_varied_seasons() {
+    let started = std::time::Instant::now();
+    let events = league_chain(17, 10).await;
+    let input = Input::read(&events);
+    assert_varied(&input, &events);
+
+    // Sleeper's own records: the regular-season results, median games
+    // included, add up to every roster's wins, losses and ties.
+    for (league, roster, from_results, sleeper) in model::standings_from_results(&input) {
+        assert_eq!(
+            from_results, sleeper,
+            "league {league} roster {roster}: results (W, L, T) vs the roster's record"
+        );
+    }
+
+    let env = TestEnv::migrated("chain_reference").await;
+    let vars = env.vars();
+    project_live(&env, &vars, &events).await;
+    assert_eq!(env.dlq_len().await, 0, "no dead letters");
+    let pg = env.pg().await;
+    assert_derived_current(&pg, "after live projection").await;
+
+    // The same check on the projected tables: matchup_results' regular
+    // season against the rosters table.
+    let differ: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM sleeper.rosters r
+             LEFT JOIN LATERAL (
+                 SELECT count(*) FILTER (WHERE m.result = 'W') AS w,
+                        count(*) FILTER (WHERE m.result = 'L') AS l,
+                        count(*) FILTER (WHERE m.result = 'T') AS t
+                 FROM sleeper.matchup_results m
+                 WHERE m.league_id = r.league_id AND m.roster_id = r.roster_id
+                   AND m.is_playoff IS NOT TRUE
+             ) x ON true
+             WHERE (x.w, x.l, x.t) IS DISTINCT FROM (r.wins::bigint, r.losses::bigint, r.ties::bigint)",
+            &[],
+        )
+        .await
+        .expect("standings")
+        .get(0);
+    assert_eq!(differ, 0, "rosters whose record is not their results'");
+
+    let failures = compare(&pg, &input).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+
+    // Functions of the base tables: identical after replay and rebuild.
+    let before = snapshot(&pg).await;
+    let out = Bin::consumer().run(&["replay", "--from", "1970-01-01T00:00:00Z"], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(snapshot(&pg).await, before, "after replay");
+    let out = Bin::consumer().run(&["rebuild"], &vars);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(snapshot(&pg).await, before, "after rebuild");
+    assert_derived_current(&pg, "after rebuild").await;
+    eprintln!("chain_reference: {:?}", started.elapsed());
+}
+
+/// Every compared view's rows.
+async fn snapshot(pg: &tokio_postgres::Client) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (name, columns) in [
+        ("league_chains", LEAGUE_CHAINS),
+        ("chain_managers", CHAIN_MANAGERS),
+        ("matchup_results", MATCHUP_RESULTS),
+        ("head_to_head", HEAD_TO_HEAD),
+        ("records", RECORDS),
+        ("all_play", ALL_PLAY),
+        ("season_finishes", SEASON_FINISHES),
+        ("manager_careers", MANAGER_CAREERS),
+        ("pick_ownership", PICK_OWNERSHIP),
+    ] {
+        out.push(view(pg, name, columns).await);
+    }
+    out
+}
