@@ -282,6 +282,9 @@ pub struct League {
     /// A roster without owner this season (`owner_id` null): its manager
     /// left and nobody took the team over yet.
     pub orphan: Option<u32>,
+    /// Picks of later seasons traded in earlier seasons of the chain, with
+    /// their holder when this season began (listed by `traded_picks`).
+    pub carried_picks: Vec<TradedPick>,
 }
 
 impl League {

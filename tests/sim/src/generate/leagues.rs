@@ -91,9 +91,9 @@ struct ChainState {
     previous: Option<String>,
     /// Seasons generated so far.
     seasons: usize,
-    /// This season's picks that trades of the previous season moved: the
-    /// draft honours them (`varied_seasons` only).
-    incoming: Vec<TradedPick>,
+    /// Future picks traded in earlier seasons and who holds them now
+    /// (`varied_seasons` only): this season's draft honours them.
+    holders: transactions::PickHolders,
 }
 
 /// How a season of a varied chain (`GenConfig::varied_seasons`) differs,
@@ -196,6 +196,10 @@ fn league_season(
     };
     let idp = scoring::is_idp(config.seed, chain);
     let positions = roster_positions(idp);
+    // Picks traded in earlier seasons: this season's are drafted by their
+    // holder, later ones Sleeper lists as traded.
+    let incoming = held_elsewhere(&state.holders, |s| s == season);
+    let carried_picks = held_elsewhere(&state.holders, |s| s > season);
     let (draft, rosters) = drafts::generate(
         rng,
         players,
@@ -207,7 +211,7 @@ fn league_season(
             start_ms: start,
             pick_interval_ms,
             idp,
-            incoming: &state.incoming,
+            incoming: &incoming,
             random_trades: varied.is_none(),
         },
     );
@@ -250,6 +254,7 @@ fn league_season(
             season,
             league_index: index,
             retrade_picks: varied.is_some(),
+            holders: state.holders.clone(),
         },
         rosters,
     );
@@ -290,6 +295,7 @@ fn league_season(
         scoring,
         idp,
         orphan: variation.orphan.then_some(departed_roster as u32 + 1),
+        carried_picks,
     };
     if variation.orphan {
         league.co_owners[departed_roster] = None;
@@ -308,7 +314,13 @@ fn league_season(
         // and the picks it owns; next season's draft honours this
         // season's pick trades.
         state.members[departed_roster] = newcomer;
-        state.incoming = next_season_picks(&league);
+        for (_, p) in &league.traded_picks {
+            state.holders.insert(
+                (p.season, p.round, p.roster_id),
+                (p.owner_id, p.previous_owner_id),
+            );
+        }
+        state.holders.retain(|k, _| k.0 > season);
     } else {
         state.members.retain(|m| !departed.contains(m));
         state.members.push(newcomer);
@@ -317,41 +329,67 @@ fn league_season(
     league
 }
 
-/// Where the next season's picks traded this season ended up: the last
-/// trade of each pick, unless it went back to its original roster.
-fn next_season_picks(league: &League) -> Vec<TradedPick> {
-    let mut last: Vec<TradedPick> = Vec::new();
-    for (_, p) in &league.traded_picks {
-        last.retain(|q| (q.round, q.roster_id) != (p.round, p.roster_id));
-        last.push(p.clone());
-    }
-    last.retain(|p| p.owner_id != p.roster_id);
-    last.sort_by_key(|p| (p.round, p.roster_id));
-    last
+/// The traded picks of `seasons` held by another roster than their
+/// original one now, as Sleeper lists them.
+fn held_elsewhere(
+    holders: &transactions::PickHolders,
+    seasons: impl Fn(i32) -> bool,
+) -> Vec<TradedPick> {
+    let mut out: Vec<TradedPick> = holders
+        .iter()
+        .filter(|(k, h)| seasons(k.0) && h.0 != k.2)
+        .map(
+            |(&(season, round, roster_id), &(owner_id, previous_owner_id))| TradedPick {
+                season,
+                round,
+                roster_id,
+                owner_id,
+                previous_owner_id,
+            },
+        )
+        .collect();
+    out.sort_by_key(|p| (p.season, p.round, p.roster_id));
+    out
 }
 
-/// Renames two members of the chain's newest season (varied worlds): one
-/// from the chain's fourth season on, one twice (third and eighth).
+/// Renames two members of a chain (varied worlds), both listed in its
+/// newest season and before their first rename, so that the chain shows
+/// both names: one from the chain's fourth season on, one twice (third
+/// and eighth).
 fn rename_members(leagues: &[League], chain: &[usize], users: &mut [User]) {
     let (Some(&first), Some(&last)) = (chain.first(), chain.last()) else {
         return;
     };
     let first = leagues[first].season;
-    let newest = &leagues[last];
-    let stayed: Vec<usize> = newest
-        .owners
-        .iter()
-        .copied()
-        .filter(|u| !newest.departed.contains(u))
-        .collect();
-    if let [a, .., b] = stayed[..] {
-        let (na, nb) = (users[a].display_name.clone(), users[b].display_name.clone());
-        users[a].renames = vec![(first + 3, format!("{na} II"))];
-        users[b].renames = vec![
-            (first + 2, format!("{nb} II")),
-            (first + 7, format!("{nb} III")),
-        ];
-    }
+    // Members `/users` lists in each season: owners less who left.
+    let listed = |u: usize, season: i32| {
+        chain
+            .iter()
+            .map(|&i| &leagues[i])
+            .any(|l| l.season == season && l.owners.contains(&u) && !l.departed.contains(&u))
+    };
+    let newest = leagues[last].season;
+    let before = |u: usize, season: i32| (first..season).any(|s| listed(u, s));
+    let owners = &leagues[last].owners;
+    let pick = |from: i32, not: Option<usize>| {
+        owners
+            .iter()
+            .copied()
+            .filter(|&u| Some(u) != not && listed(u, newest))
+            .max_by_key(|&u| before(u, from))
+    };
+    let Some(a) = pick(first + 3, None) else {
+        return;
+    };
+    let Some(b) = pick(first + 2, Some(a)) else {
+        return;
+    };
+    let (na, nb) = (users[a].display_name.clone(), users[b].display_name.clone());
+    users[a].renames = vec![(first + 3, format!("{na} II"))];
+    users[b].renames = vec![
+        (first + 2, format!("{nb} II")),
+        (first + 7, format!("{nb} III")),
+    ];
 }
 
 pub fn generate(
@@ -379,7 +417,7 @@ pub fn generate(
             name: format!("{a} {b} {}", chain + 1),
             previous: None,
             seasons: 0,
-            incoming: Vec::new(),
+            holders: Default::default(),
         };
         let mut indexes = Vec::new();
         for season in first..=config.current_season {

@@ -29,11 +29,17 @@ pub struct TxContext<'a> {
     /// sequence bits, so leagues whose waivers run at the same millisecond
     /// still get distinct ids (Sleeper's ids are unique across leagues).
     pub league_index: usize,
-    /// A next-season pick can change hands again (and go back to its
-    /// original roster): a trade gives any such pick the roster holds now.
-    /// Otherwise a pick is traded once, by its original roster.
+    /// Picks of the next two seasons change hands again (and go back to
+    /// their original roster), across seasons too: `holders` says who
+    /// holds those traded before. Otherwise a next-season pick is traded
+    /// once, by its original roster.
     pub retrade_picks: bool,
+    pub holders: PickHolders,
 }
+
+/// Future picks that changed hands: (season, round, original roster) →
+/// (holder, the roster it came from). Absent: still the original roster's.
+pub type PickHolders = HashMap<(i32, u32, u32), (u32, u32)>;
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -49,9 +55,8 @@ struct Sim<'a> {
     /// Indexed by player: a flat vector keeps the free-agent search cheap.
     rostered: Vec<bool>,
     traded_future: HashSet<(u32, u32)>,
-    /// Next season's picks (round, original roster) → holder, when
-    /// `retrade_picks`; absent = still the original roster's.
-    future_owner: HashMap<(u32, u32), u32>,
+    /// With `retrade_picks`: who holds the next two seasons' picks.
+    holders: PickHolders,
     out: Vec<Transaction>,
     traded_picks: Vec<(i64, TradedPick)>,
     seq: u64,
@@ -242,24 +247,43 @@ impl Sim<'_> {
         self.out.push(tx);
     }
 
-    /// Roster `a` sends `b` one of the next season's first three rounds'
-    /// picks it holds (its own or one it acquired).
+    /// One side of the trade sends the other a pick of the first three
+    /// rounds of one of the next two seasons: a pick either side acquired
+    /// earlier (this season or before) moves on when there is one (so
+    /// picks change hands again, and back), else one of `a`'s own.
     fn trade_held_pick(&mut self, rng: &mut StdRng, a: u32, b: u32, tx: &mut Transaction, at: i64) {
-        let held: Vec<(u32, u32)> = (1..=3)
-            .flat_map(|round| (1..=self.n()).map(move |r| (round, r)))
-            .filter(|key| self.future_owner.get(key).copied().unwrap_or(key.1) == a)
-            .collect();
-        if held.is_empty() {
+        let next = self.ctx.season + 1;
+        let held_by = |this: &Self, roster: u32| -> Vec<(i32, u32, u32)> {
+            let n = this.n();
+            [next, next + 1]
+                .into_iter()
+                .flat_map(|season| (1..=3).map(move |round| (season, round)))
+                .flat_map(|(season, round)| (1..=n).map(move |r| (season, round, r)))
+                .filter(|key| this.holders.get(key).map_or(key.2, |h| h.0) == roster)
+                .collect()
+        };
+        let acquired = |this: &Self, roster: u32| -> Vec<(i32, u32, u32)> {
+            held_by(this, roster)
+                .into_iter()
+                .filter(|k| k.2 != roster)
+                .collect()
+        };
+        let (from, to, choices) = match (acquired(self, a), acquired(self, b)) {
+            (by_a, _) if !by_a.is_empty() => (a, b, by_a),
+            (_, by_b) if !by_b.is_empty() => (b, a, by_b),
+            _ => (a, b, held_by(self, a)),
+        };
+        if choices.is_empty() {
             return;
         }
-        let (round, original) = held[rng.random_range(0..held.len())];
-        self.future_owner.insert((round, original), b);
+        let key = choices[rng.random_range(0..choices.len())];
+        self.holders.insert(key, (to, from));
         let pick = TradedPick {
-            season: self.ctx.season + 1,
-            round,
-            roster_id: original,
-            owner_id: b,
-            previous_owner_id: a,
+            season: key.0,
+            round: key.1,
+            roster_id: key.2,
+            owner_id: to,
+            previous_owner_id: from,
         };
         tx.draft_picks.push(pick.clone());
         self.traded_picks.push((at, pick));
@@ -290,12 +314,13 @@ pub fn generate(
     }
     let first_leg = ctx.settings.start_week;
     let last_leg = ctx.last_week;
+    let holders = ctx.holders.clone();
     let mut sim = Sim {
         ctx,
         rosters,
         rostered,
         traded_future: HashSet::new(),
-        future_owner: HashMap::new(),
+        holders,
         out: Vec::new(),
         traded_picks: Vec::new(),
         seq: 0,

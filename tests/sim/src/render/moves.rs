@@ -75,13 +75,15 @@ pub fn transactions(m: &Moment, l: &League, round: u32) -> Value {
     Value::Array(out)
 }
 
-/// Picks traded before this season's draft, and future picks traded since:
-/// each pick once, with its latest owner.
+/// Picks traded before this season's draft, later seasons' picks traded
+/// in earlier seasons, and future picks traded since: each pick once, with
+/// its latest owner.
 pub fn traded_picks(m: &Moment, l: &League) -> Value {
     let all: Vec<&TradedPick> = l
         .draft
         .traded
         .iter()
+        .chain(&l.carried_picks)
         .chain(
             l.traded_picks
                 .iter()

@@ -228,6 +228,21 @@ impl League {
 pub struct Input {
     pub leagues: BTreeMap<String, League>,
     drafts: BTreeMap<String, Draft>,
+    /// The NFL state (`state/nfl`): (season, season_type, leg else week).
+    state: Option<(Option<String>, Option<String>, Option<i64>)>,
+}
+
+impl Input {
+    /// Whether a league's week cannot be final yet: the NFL state says the
+    /// league's season is in its regular season at this week or an earlier
+    /// one (0004; no NFL schedule is sent, so no game of it is pending).
+    fn provisional(&self, l: &League, week: i64) -> bool {
+        self.state.as_ref().is_some_and(|(season, kind, at)| {
+            season.as_deref() == Some(l.season.as_str())
+                && kind.as_deref() == Some("regular")
+                && at.is_some_and(|at| week >= at)
+        })
+    }
 }
 
 fn ms(v: &Value) -> Option<i64> {
@@ -258,10 +273,18 @@ impl Input {
     pub fn read(events: &[Envelope]) -> Self {
         let mut leagues: BTreeMap<String, League> = BTreeMap::new();
         let mut drafts: BTreeMap<String, Draft> = BTreeMap::new();
+        let mut state = None;
         for e in events {
             let body: Value = serde_json::from_slice(&e.body).expect("a JSON body");
             let parts: Vec<&str> = e.scope.split('/').collect();
             match parts[..] {
+                ["state", "nfl"] => {
+                    state = Some((
+                        text(&body["season"]),
+                        text(&body["season_type"]),
+                        opt_int(&body["leg"]).or_else(|| opt_int(&body["week"])),
+                    ))
+                }
                 ["league", id] => {
                     let l = leagues.entry(id.to_string()).or_default();
                     l.id = id.to_string();
@@ -304,7 +327,11 @@ impl Input {
                 _ => {}
             }
         }
-        Input { leagues, drafts }
+        Input {
+            leagues,
+            drafts,
+            state,
+        }
     }
 
     fn league_part(l: &mut League, kind: &str, arg: Option<&str>, body: &Value) {
@@ -410,6 +437,7 @@ pub struct Result {
     pub opponent_points: Option<Dec>,
     pub is_median: bool,
     pub is_playoff: Option<bool>,
+    pub is_provisional: bool,
 }
 
 fn outcome(points: Option<Dec>, against: Option<Dec>) -> Option<&'static str> {
@@ -441,11 +469,12 @@ fn median(points: &mut [Dec]) -> Option<Dec> {
 /// A league's weekly results: each roster's game against the other roster
 /// of its matchup, and in median leagues a regular-season game against
 /// the week's median.
-pub fn results(l: &League) -> Vec<Result> {
+pub fn results(input: &Input, l: &League) -> Vec<Result> {
     let ps = l.playoff_week_start();
     let mut out = Vec::new();
     for (&week, rows) in &l.weeks {
         let is_playoff = ps.map(|ps| week >= ps);
+        let is_provisional = input.provisional(l, week);
         for r in rows {
             let pair: Vec<&WeekRow> = rows
                 .iter()
@@ -464,6 +493,7 @@ pub fn results(l: &League) -> Vec<Result> {
                 opponent_points: opponent.and_then(|o| o.points),
                 is_median: false,
                 is_playoff,
+                is_provisional,
             });
         }
         let regular = ps.is_none_or(|ps| week < ps);
@@ -481,6 +511,7 @@ pub fn results(l: &League) -> Vec<Result> {
                         opponent_points: Some(md),
                         is_median: true,
                         is_playoff,
+                        is_provisional,
                     });
                 }
             }
@@ -493,7 +524,7 @@ pub fn matchup_results(input: &Input) -> Vec<String> {
     let mut rows: Vec<String> = input
         .leagues
         .values()
-        .flat_map(results)
+        .flat_map(|l| results(input, l))
         .map(|r| {
             row(&[
                 r.league_id.clone(),
@@ -507,8 +538,7 @@ pub fn matchup_results(input: &Input) -> Vec<String> {
                 cell(r.points.zip(r.opponent_points).map(|(a, b)| (a - b).text())),
                 r.is_median.to_string(),
                 cell(r.is_playoff),
-                // Every week is final: the log has no NFL state or schedule.
-                "false".to_string(),
+                r.is_provisional.to_string(),
             ])
         })
         .collect();
@@ -613,6 +643,8 @@ pub struct Game {
     pub league_id: String,
     pub season: String,
     pub week: i64,
+    /// How many weeks were summed into it.
+    pub weeks: usize,
     pub roster_id: i64,
     pub manager_id: String,
     pub opponent_roster_id: Option<i64>,
@@ -621,6 +653,8 @@ pub struct Game {
     pub opponent_points: Option<Dec>,
     pub is_median: bool,
     pub is_playoff: Option<bool>,
+    /// Some week of it is provisional.
+    pub is_provisional: bool,
 }
 
 impl Game {
@@ -663,7 +697,7 @@ pub fn games(input: &Input) -> Vec<Game> {
         let chain = &chains[&l.id].0;
         type Key = (i64, i64, Option<i64>, bool, Option<bool>);
         let mut grouped: BTreeMap<Key, Vec<Result>> = BTreeMap::new();
-        for r in results(l) {
+        for r in results(input, l) {
             let key = (
                 game_week(l, r.week, r.is_playoff),
                 r.roster_id,
@@ -685,6 +719,7 @@ pub fn games(input: &Input) -> Vec<Game> {
                 league_id: l.id.clone(),
                 season: l.season.clone(),
                 week,
+                weeks: rows.len(),
                 roster_id: roster,
                 manager_id: l.manager(roster),
                 opponent_roster_id: opponent,
@@ -693,17 +728,46 @@ pub fn games(input: &Input) -> Vec<Game> {
                 opponent_points: sum(|r| r.opponent_points),
                 is_median,
                 is_playoff,
+                is_provisional: rows.iter().any(|r| r.is_provisional),
             });
         }
     }
     out
 }
 
+pub fn chain_games(games: &[Game]) -> Vec<String> {
+    let mut rows: Vec<String> = games
+        .iter()
+        .map(|g| {
+            row(&[
+                g.chain_id.clone(),
+                g.league_id.clone(),
+                g.season.clone(),
+                g.week.to_string(),
+                g.weeks.to_string(),
+                g.roster_id.to_string(),
+                g.manager_id.clone(),
+                cell(g.opponent_roster_id),
+                cell(g.opponent_id.clone()),
+                cell(g.points.map(Dec::text)),
+                cell(g.opponent_points.map(Dec::text)),
+                cell(g.result()),
+                cell(g.margin().map(Dec::text)),
+                g.is_median.to_string(),
+                cell(g.is_playoff),
+                g.is_provisional.to_string(),
+            ])
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 pub fn head_to_head(games: &[Game]) -> Vec<String> {
     // (chain, phase, manager, opponent) → (games, W, L, T, for, against)
     type Tally = (i64, i64, i64, i64, Dec, Dec);
     let mut tally: BTreeMap<(String, &str, String, String), Tally> = BTreeMap::new();
-    for g in games.iter().filter(|g| !g.is_median) {
+    for g in games.iter().filter(|g| !g.is_median && !g.is_provisional) {
         let Some(opponent) = &g.opponent_id else {
             continue;
         };
@@ -759,7 +823,7 @@ type Candidate = (Dec, String, String, Option<i64>, String, Option<String>);
 pub fn records(input: &Input, games: &[Game]) -> Vec<String> {
     let games: Vec<&Game> = games
         .iter()
-        .filter(|g| !g.is_median && g.points.is_some())
+        .filter(|g| !g.is_median && !g.is_provisional && g.points.is_some())
         .collect();
     let chains: BTreeSet<&String> = games.iter().map(|g| &g.chain_id).collect();
     let mut rows = Vec::new();
@@ -894,9 +958,10 @@ fn streaks(games: &[&Game]) -> (Vec<Candidate>, Vec<Candidate>) {
 pub fn all_play(input: &Input) -> Vec<String> {
     let mut rows = Vec::new();
     for l in input.leagues.values() {
-        let weeks: Vec<Result> = results(l)
+        let weeks: Vec<Result> = results(input, l)
             .into_iter()
-            .filter(|r| !r.is_median && r.is_playoff != Some(true) && r.points.is_some())
+            .filter(|r| !r.is_median && !r.is_provisional)
+            .filter(|r| r.is_playoff != Some(true) && r.points.is_some())
             .collect();
         let rosters: BTreeSet<i64> = weeks.iter().map(|r| r.roster_id).collect();
         for roster in rosters {
@@ -1096,7 +1161,10 @@ pub fn manager_careers(input: &Input, games: &[Game]) -> Vec<String> {
             }
         }
     }
-    for g in games.iter().filter(|g| g.is_playoff != Some(true)) {
+    for g in games
+        .iter()
+        .filter(|g| g.is_playoff != Some(true) && !g.is_provisional)
+    {
         let Some(c) = careers.get_mut(&(g.chain_id.clone(), g.manager_id.clone())) else {
             continue;
         };
@@ -1226,7 +1294,8 @@ pub fn pick_ownership(input: &Input) -> Vec<String> {
 }
 
 /// Per roster of every league: (league, roster, (W, L, T) from the
-/// regular-season results, median games included; Sleeper's record).
+/// settled regular-season results, median games included; Sleeper's
+/// record).
 pub type RecordCheck = (String, i64, (i64, i64, i64), (i64, i64, i64));
 
 /// The regular-season record each roster's results add up to, next to
@@ -1234,12 +1303,13 @@ pub type RecordCheck = (String, i64, (i64, i64, i64), (i64, i64, i64));
 pub fn standings_from_results(input: &Input) -> Vec<RecordCheck> {
     let mut out = Vec::new();
     for l in input.leagues.values() {
-        let results = results(l);
+        let results = results(input, l);
         for r in &l.rosters {
             let mut rec = (0, 0, 0);
             for x in results
                 .iter()
                 .filter(|x| x.roster_id == r.roster_id && x.is_playoff != Some(true))
+                .filter(|x| !x.is_provisional)
             {
                 match x.result() {
                     Some("W") => rec.0 += 1,
