@@ -456,6 +456,49 @@ mod tests {
     }
 
     #[test]
+    fn varied_seasons_keep_roster_ids_and_draft_traded_picks_by_their_holder() {
+        let world = crate::World::generate(&crate::GenConfig {
+            leagues: 1,
+            seasons: 10..=10,
+            drafting_leagues: 0,
+            pre_draft_leagues: 0,
+            varied_seasons: true,
+            ..crate::GenConfig::default()
+        });
+        let chain: Vec<&League> = world.chains[0].iter().map(|&i| &world.leagues[i]).collect();
+        assert_eq!(chain.len(), 10);
+        for (k, l) in chain.iter().enumerate() {
+            let v = Variation::of_season(k);
+            assert_eq!(l.settings.median, v.median);
+            assert_eq!(l.settings.playoff_round_type, v.playoff_round_type);
+            assert_eq!(l.settings.loser_bracket_type, v.loser_bracket_type);
+            assert_eq!(l.orphan.is_some(), v.orphan);
+            // The playoffs end in the same week whatever their rounds span.
+            assert_eq!(l.last_week(), world.config.weeks - 1);
+        }
+        let mut drafted_by_holder = 0;
+        for pair in chain.windows(2) {
+            let (old, new) = (pair[0], pair[1]);
+            // Only the departed member's roster changes hands.
+            let changed: Vec<usize> = (0..old.owners.len())
+                .filter(|&i| old.owners[i] != new.owners[i])
+                .collect();
+            assert_eq!(changed.len(), 1, "{} → {}", old.season, new.season);
+            assert_eq!(old.departed, vec![old.owners[changed[0]]]);
+            for t in &new.draft.traded {
+                assert_eq!(t.season, new.season);
+                for p in new.draft.picks.iter().filter(|p| p.round == t.round) {
+                    if new.draft.slot_to_roster[p.draft_slot as usize - 1] == t.roster_id {
+                        assert_eq!(p.roster_id, t.owner_id, "drafted by the holder");
+                        drafted_by_holder += 1;
+                    }
+                }
+            }
+        }
+        assert!(drafted_by_holder > 0, "a traded pick drafted");
+    }
+
+    #[test]
     fn transaction_ids_are_unique_across_every_league_of_the_world() {
         let world = crate::World::generate(&crate::GenConfig {
             leagues: 40,
