@@ -83,6 +83,9 @@ const MATCHUP_RESULTS: &[&str] = &[
     "is_median",
     "is_playoff",
     "is_provisional",
+    "bracket",
+    "bracket_round",
+    "decides_place",
 ];
 const CHAIN_GAMES: &[&str] = &[
     "chain_id",

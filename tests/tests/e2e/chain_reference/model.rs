@@ -140,6 +140,7 @@ struct WeekRow {
 
 #[derive(Clone, Debug)]
 pub struct BracketGame {
+    pub m: Option<i64>,
     pub r: Option<i64>,
     pub p: Option<i64>,
     pub t1: Option<i64>,
@@ -258,6 +259,7 @@ fn bracket(body: &Value) -> Vec<BracketGame> {
         .into_iter()
         .flatten()
         .map(|g| BracketGame {
+            m: opt_int(&g["m"]),
             r: opt_int(&g["r"]),
             p: opt_int(&g["p"]),
             t1: opt_int(&g["t1"]),
@@ -520,12 +522,40 @@ pub fn results(input: &Input, l: &League) -> Vec<Result> {
     out
 }
 
+/// The bracket match a playoff game was (0004): the match of either
+/// bracket pairing the two rosters, the one whose round is nearest the
+/// week's (week − playoff_week_start + 1; a match without round counts
+/// as 0), then the winners bracket's, then the lower m: (bracket, round,
+/// the place it decides).
+fn bracket_match(l: &League, r: &Result) -> Option<(&'static str, Option<i64>, Option<i64>)> {
+    let ps = l.playoff_week_start()?;
+    let opponent = r.opponent_roster_id?;
+    if r.week < ps || r.is_median {
+        return None;
+    }
+    let pair = |g: &BracketGame| {
+        let (Some(t1), Some(t2)) = (g.t1, g.t2) else {
+            return false;
+        };
+        (t1.min(t2), t1.max(t2)) == (r.roster_id.min(opponent), r.roster_id.max(opponent))
+    };
+    let round = r.week - ps + 1;
+    l.winners
+        .iter()
+        .map(|g| ("winners", g))
+        .chain(l.losers.iter().map(|g| ("losers", g)))
+        .filter(|(_, g)| pair(g))
+        .min_by_key(|(bracket, g)| ((g.r.unwrap_or(0) - round).abs(), *bracket != "winners", g.m))
+        .map(|(bracket, g)| (bracket, g.r, g.p))
+}
+
 pub fn matchup_results(input: &Input) -> Vec<String> {
     let mut rows: Vec<String> = input
         .leagues
         .values()
-        .flat_map(|l| results(input, l))
-        .map(|r| {
+        .flat_map(|l| results(input, l).into_iter().map(move |r| (l, r)))
+        .map(|(l, r)| {
+            let bracket = bracket_match(l, &r);
             row(&[
                 r.league_id.clone(),
                 r.week.to_string(),
@@ -539,6 +569,9 @@ pub fn matchup_results(input: &Input) -> Vec<String> {
                 r.is_median.to_string(),
                 cell(r.is_playoff),
                 r.is_provisional.to_string(),
+                cell(bracket.map(|b| b.0)),
+                cell(bracket.and_then(|b| b.1)),
+                cell(bracket.and_then(|b| b.2)),
             ])
         })
         .collect();
