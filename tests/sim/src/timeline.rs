@@ -95,6 +95,38 @@ fn layout(teams: usize) -> &'static [Template] {
     }
 }
 
+/// A toilet bowl's source: the loser of a game where a bracket that lets
+/// winners advance takes the winner, and the other way round.
+fn swap_sides(s: Source) -> Source {
+    match s {
+        Source::Winner(m) => Source::Loser(m),
+        Source::Loser(m) => Source::Winner(m),
+        seed => seed,
+    }
+}
+
+/// A week's game against the league median (`league_average_match`): each
+/// roster above the median of the week's points wins it, below loses, at
+/// it ties (the median of an even count is the mean of the middle two).
+fn add_median_results(records: &mut [Record], rows: &[WeekRow]) {
+    let mut points: Vec<i64> = rows.iter().map(|r| r.points).collect();
+    if points.is_empty() {
+        return;
+    }
+    points.sort_unstable();
+    let n = points.len();
+    // Twice the median, to stay in integers.
+    let twice = points[(n - 1) / 2] + points[n / 2];
+    for row in rows {
+        let rec = &mut records[row.roster_id as usize - 1];
+        match (2 * row.points).cmp(&twice) {
+            std::cmp::Ordering::Greater => rec.wins += 1,
+            std::cmp::Ordering::Less => rec.losses += 1,
+            std::cmp::Ordering::Equal => rec.ties += 1,
+        }
+    }
+}
+
 /// The world seen at one simulated instant.
 pub struct Moment<'a> {
     pub world: &'a World,
@@ -328,7 +360,7 @@ impl<'a> Moment<'a> {
                 .cloned()
                 .unwrap_or_default()
         } else {
-            let round = week - league.settings.playoff_week_start + 1;
+            let round = league.round_of_week(week);
             [true, false]
                 .iter()
                 .flat_map(|&w| self.bracket(league, w))
@@ -410,6 +442,9 @@ impl<'a> Moment<'a> {
                 }
                 rec.results.push(result);
             }
+            if league.settings.median {
+                add_median_results(&mut records, &rows);
+            }
         }
         records
     }
@@ -439,8 +474,12 @@ impl<'a> Moment<'a> {
         }
         let seeds = self.seeds(league);
         let k = league.settings.playoff_teams as usize;
+        let toilet_bowl = !winners && league.settings.loser_bracket_type == Some(0);
         let entrants: Vec<u32> = if winners {
             seeds[..k.min(seeds.len())].to_vec()
+        } else if league.settings.loser_bracket_type == Some(1) {
+            // A consolation bracket: the best team left out is its first seed.
+            seeds[k.min(seeds.len())..].to_vec()
         } else {
             // The toilet bowl: the worst team is its first seed.
             seeds[k.min(seeds.len())..].iter().rev().copied().collect()
@@ -449,25 +488,35 @@ impl<'a> Moment<'a> {
         let mut out: Vec<BracketMatch> = Vec::new();
         let mut week_points: HashMap<u32, Vec<i64>> = HashMap::new();
         for &(m, r, p, s1, s2) in template {
+            // In a toilet bowl the loser of each game plays on.
+            let (s1, s2) = if toilet_bowl {
+                (swap_sides(s1), swap_sides(s2))
+            } else {
+                (s1, s2)
+            };
             let resolve = |s: Source, out: &[BracketMatch]| match s {
                 Source::Seed(i) => entrants.get(i - 1).copied(),
                 Source::Winner(x) => out.iter().find(|b| b.m == x).and_then(|b| b.w),
                 Source::Loser(x) => out.iter().find(|b| b.m == x).and_then(|b| b.l),
             };
             let (t1, t2) = (resolve(s1, &out), resolve(s2, &out));
-            let week = ps + r - 1;
+            let (first, last) = league.round_weeks(r);
             let (mut w, mut l) = (None, None);
             if let (Some(a), Some(b)) = (t1, t2) {
-                let end = cal.week_end_ms(week);
-                if self.now >= end {
-                    // Decided on the scores as the week ended, before corrections.
-                    let pts = week_points.entry(week).or_insert_with(|| {
-                        self.rows_unpaired(league, week, end)
-                            .iter()
-                            .map(|r| r.points)
-                            .collect()
-                    });
-                    let (pa, pb) = (pts[a as usize - 1], pts[b as usize - 1]);
+                if self.now >= cal.week_end_ms(last) {
+                    // Decided on the scores as each week ended, before
+                    // corrections; a two-week round on both weeks' sum.
+                    let (mut pa, mut pb) = (0, 0);
+                    for week in first..=last {
+                        let pts = week_points.entry(week).or_insert_with(|| {
+                            self.rows_unpaired(league, week, cal.week_end_ms(week))
+                                .iter()
+                                .map(|r| r.points)
+                                .collect()
+                        });
+                        pa += pts[a as usize - 1];
+                        pb += pts[b as usize - 1];
+                    }
                     (w, l) = if pa >= pb {
                         (Some(a), Some(b))
                     } else {

@@ -73,6 +73,21 @@ pub struct User {
     pub team_name: Option<String>,
     /// Whether the user set an uploaded avatar (`metadata.avatar` URL).
     pub uploaded_avatar: Option<String>,
+    /// Display names taken later: (first season shown, name), oldest first.
+    /// Empty unless the world varies its seasons (`GenConfig::varied_seasons`).
+    pub renames: Vec<(i32, String)>,
+}
+
+impl User {
+    /// The display name a league of `season` lists: the newest rename in
+    /// effect by then, else the original.
+    pub fn display_name_in(&self, season: i32) -> &str {
+        self.renames
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= season)
+            .map_or(self.display_name.as_str(), |(_, name)| name.as_str())
+    }
 }
 
 /// What a league season is at generation time; its status at a given instant
@@ -102,6 +117,39 @@ pub struct LeagueSettings {
     pub rec: f64,
     pub taxi_slots: u32,
     pub reserve_slots: u32,
+    /// `league_average_match`: every regular-season week is also a game
+    /// against the week's median, counted in the rosters' wins and losses.
+    pub median: bool,
+    /// `playoff_round_type`: 0 one week per round, 1 the last round spans
+    /// two weeks, 2 every round spans two.
+    pub playoff_round_type: u32,
+    /// `loser_bracket_type`, rendered only when set: 0 a toilet bowl (the
+    /// loser of each game advances, the worst team plays for last place),
+    /// 1 a consolation bracket (winners advance, seeded best first). Unset,
+    /// the losers bracket is seeded worst first and winners advance.
+    pub loser_bracket_type: Option<u32>,
+}
+
+/// Rounds of a winners bracket of `playoff_teams` (the layouts of
+/// `timeline`: 6 teams and more play three, fewer two).
+pub fn playoff_rounds(playoff_teams: u32) -> u32 {
+    if playoff_teams >= 6 {
+        3
+    } else {
+        2
+    }
+}
+
+/// Weeks the playoffs take: one per round, one more when the last round
+/// spans two weeks (`playoff_round_type` 1), twice the rounds when every
+/// round does (2).
+pub fn playoff_weeks(playoff_teams: u32, round_type: u32) -> u32 {
+    let rounds = playoff_rounds(playoff_teams);
+    match round_type {
+        1 => rounds + 1,
+        2 => 2 * rounds,
+        _ => rounds,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,6 +279,12 @@ pub struct League {
     pub scoring: Scoring,
     /// Whether the league starts individual defensive players (DL, LB, DB slots).
     pub idp: bool,
+    /// A roster without owner this season (`owner_id` null): its manager
+    /// left and nobody took the team over yet.
+    pub orphan: Option<u32>,
+    /// Picks of later seasons traded in earlier seasons of the chain, with
+    /// their holder when this season began (listed by `traded_picks`).
+    pub carried_picks: Vec<TradedPick>,
 }
 
 impl League {
@@ -238,15 +292,37 @@ impl League {
         self.owners.len() as u32
     }
 
-    /// The last week with fantasy games: playoffs run three weeks (two with
-    /// four playoff teams).
+    /// The last week with fantasy games: playoffs run three rounds (two with
+    /// four playoff teams), a week each unless `playoff_round_type` says
+    /// otherwise.
     pub fn last_week(&self) -> u32 {
-        let rounds = if self.settings.playoff_teams >= 6 {
-            3
-        } else {
-            2
-        };
-        self.settings.playoff_week_start + rounds - 1
+        let s = &self.settings;
+        s.playoff_week_start + playoff_weeks(s.playoff_teams, s.playoff_round_type) - 1
+    }
+
+    /// The weeks (first, last) playoff round `round` is played over.
+    pub fn round_weeks(&self, round: u32) -> (u32, u32) {
+        let s = &self.settings;
+        let first = s.playoff_week_start + round - 1;
+        match s.playoff_round_type {
+            1 if round >= playoff_rounds(s.playoff_teams) => (first, first + 1),
+            2 => {
+                let first = s.playoff_week_start + 2 * (round - 1);
+                (first, first + 1)
+            }
+            _ => (first, first),
+        }
+    }
+
+    /// The playoff round played in `week` (at or after `playoff_week_start`).
+    pub fn round_of_week(&self, week: u32) -> u32 {
+        let s = &self.settings;
+        let k = week - s.playoff_week_start;
+        match s.playoff_round_type {
+            1 => (k + 1).min(playoff_rounds(s.playoff_teams)),
+            2 => k / 2 + 1,
+            _ => k + 1,
+        }
     }
 }
 

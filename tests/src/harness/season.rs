@@ -238,6 +238,82 @@ pub async fn scored_season(spec: SeasonSpec, weeks: u8) -> Vec<Envelope> {
     events
 }
 
+/// `chains` league chains of `seasons` seasons each (12 rosters; members
+/// drawn from one pool, so some play in both) whose seasons vary
+/// (`GenConfig::varied_seasons`: median games, two-week playoff rounds,
+/// both kinds of losers bracket, an orphaned roster, renamed members,
+/// future picks traded), as snapshots of one instant: per league its
+/// league object, members, rosters, every week's matchups, every round's
+/// transactions, traded picks, both brackets, and its draft (listed, the
+/// draft, its picks and traded picks). Oldest season first.
+///
+/// `in_week`: `None`, a week after the newest season ended, and no NFL
+/// state (every week is final); `Some(w)`, Sunday 20:00 ET of the newest
+/// season's week `w` (games under way, later weeks still to play), the NFL
+/// state first.
+pub async fn league_chains(
+    seed: u64,
+    chains: usize,
+    seasons: u32,
+    in_week: Option<u32>,
+) -> Vec<Envelope> {
+    let mut config = SimConfig {
+        speed: 0.0,
+        ..SimConfig::default()
+    };
+    config.generate.seed = seed;
+    config.generate.leagues = chains;
+    config.generate.seasons = seasons..=seasons;
+    config.generate.drafting_leagues = 0;
+    config.generate.pre_draft_leagues = 0;
+    config.generate.varied_seasons = true;
+    let sim = sleeper_sim::start(config).await.expect("simulator");
+    let world = sim.world();
+    let calendar = world.calendar(world.current_season());
+    let mut scopes: Vec<(Scope, Option<String>)> = Vec::new();
+    let now = match in_week {
+        // A week after the last week ended: past every stat correction.
+        None => calendar.week_end_ms(world.config.weeks) + 7 * 86_400_000,
+        Some(week) => {
+            scopes.push((Scope::State, None));
+            calendar.week_day_at(week, 5, 20, 0)
+        }
+    };
+    sim.set_clock(now, 0.0);
+    for chain in &world.chains {
+        for &index in chain {
+            let league = &world.leagues[index];
+            let id = league.league_id.clone();
+            let mut of = vec![
+                Scope::League(id.clone()),
+                Scope::Users(id.clone()),
+                Scope::Rosters(id.clone()),
+                Scope::TradedPicks(id.clone()),
+                Scope::WinnersBracket(id.clone()),
+                Scope::LosersBracket(id.clone()),
+                Scope::LeagueDrafts(id.clone()),
+            ];
+            for week in 1..=league.last_week() {
+                let week = u8::try_from(week).expect("a week");
+                of.push(Scope::Matchups {
+                    league_id: id.clone(),
+                    week,
+                });
+                of.push(Scope::Transactions {
+                    league_id: id.clone(),
+                    round: week,
+                });
+            }
+            scopes.extend(of.into_iter().map(|s| (s, Some(id.clone()))));
+            scopes.extend(draft_scopes(&sim, &id));
+        }
+    }
+    let mut events = Vec::new();
+    render(&sim, scopes, now, 1, &mut events);
+    sim.shutdown().await;
+    events
+}
+
 /// The NFL week the simulator is in now.
 fn current_week(sim: &SimHandle) -> u8 {
     sim.body("/v1/state/nfl")

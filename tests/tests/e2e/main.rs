@@ -4,6 +4,7 @@
 mod all_time;
 mod analytics;
 mod backup;
+mod chain_reference;
 mod consumer;
 mod crash;
 mod damaged;

@@ -11,7 +11,7 @@ use rand::Rng;
 use super::players::{is_fantasy, is_idp};
 use crate::world::{Draft, Pick, Player, TradedPick};
 
-pub struct DraftPlan {
+pub struct DraftPlan<'a> {
     pub draft_id: String,
     pub season: i32,
     pub rounds: u32,
@@ -19,6 +19,12 @@ pub struct DraftPlan {
     pub pick_interval_ms: i64,
     /// Individual defensive players are drafted too (one DL, LB and DB each).
     pub idp: bool,
+    /// This season's picks traded away in earlier seasons: their new owner
+    /// makes them.
+    pub incoming: &'a [TradedPick],
+    /// Also trade a few picks at random before the draft (the default
+    /// world's; a varied world trades picks only by transactions).
+    pub random_trades: bool,
 }
 
 /// How many of a position one roster drafts at most.
@@ -38,16 +44,25 @@ pub fn generate(
     rng: &mut StdRng,
     players: &[Player],
     owners: &[usize],
-    plan: DraftPlan,
+    plan: DraftPlan<'_>,
 ) -> (Draft, Vec<Vec<usize>>) {
     let n = owners.len() as u32;
     let mut slot_to_roster: Vec<u32> = (1..=n).collect();
     slot_to_roster.shuffle(rng);
 
     // Picks traded before the draft: (round, original roster) -> new owner.
-    let mut traded = Vec::new();
-    let mut owner_of: HashMap<(u32, u32), u32> = HashMap::new();
-    for _ in 0..rng.random_range(0..4) {
+    let mut traded = plan.incoming.to_vec();
+    let mut owner_of: HashMap<(u32, u32), u32> = plan
+        .incoming
+        .iter()
+        .map(|p| ((p.round, p.roster_id), p.owner_id))
+        .collect();
+    let random_trades = if plan.random_trades {
+        rng.random_range(0..4)
+    } else {
+        0
+    };
+    for _ in 0..random_trades {
         let round = rng.random_range(1..=3.min(plan.rounds));
         let from = rng.random_range(1..=n);
         let to = 1 + (from + rng.random_range(0..n - 1)) % n;

@@ -58,6 +58,13 @@ pub struct GenConfig {
     pub pre_draft_leagues: usize,
     /// Simulated seconds between picks of a running draft.
     pub pick_interval_secs: u32,
+    /// Opt in to seasons that differ the way a long-lived league's do (see
+    /// `leagues::Variation`): median games, two-week playoff rounds, both
+    /// kinds of losers bracket, orphaned rosters, renamed members, roster
+    /// ids kept from season to season and future picks that change hands
+    /// (and are drafted by their new owner). Off by default: the default
+    /// world is unchanged.
+    pub varied_seasons: bool,
 }
 
 impl Default for GenConfig {
@@ -76,6 +83,7 @@ impl Default for GenConfig {
             drafting_leagues: 1,
             pre_draft_leagues: 1,
             pick_interval_secs: 30,
+            varied_seasons: false,
         }
     }
 }

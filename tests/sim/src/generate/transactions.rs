@@ -4,7 +4,7 @@
 //! rare commissioner moves. Round 1 also holds the moves between the draft
 //! and week 1, as in the real data.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -29,7 +29,17 @@ pub struct TxContext<'a> {
     /// sequence bits, so leagues whose waivers run at the same millisecond
     /// still get distinct ids (Sleeper's ids are unique across leagues).
     pub league_index: usize,
+    /// Picks of the next two seasons change hands again (and go back to
+    /// their original roster), across seasons too: `holders` says who
+    /// holds those traded before. Otherwise a next-season pick is traded
+    /// once, by its original roster.
+    pub retrade_picks: bool,
+    pub holders: PickHolders,
 }
+
+/// Future picks that changed hands: (season, round, original roster) →
+/// (holder, the roster it came from). Absent: still the original roster's.
+pub type PickHolders = HashMap<(i32, u32, u32), (u32, u32)>;
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -45,6 +55,8 @@ struct Sim<'a> {
     /// Indexed by player: a flat vector keeps the free-agent search cheap.
     rostered: Vec<bool>,
     traded_future: HashSet<(u32, u32)>,
+    /// With `retrade_picks`: who holds the next two seasons' picks.
+    holders: PickHolders,
     out: Vec<Transaction>,
     traded_picks: Vec<(i64, TradedPick)>,
     seq: u64,
@@ -211,7 +223,11 @@ impl Sim<'_> {
         self.drop_player(pb, b);
         self.add(pa, b);
         self.add(pb, a);
-        if rng.random_bool(0.5) {
+        if self.ctx.retrade_picks {
+            if rng.random_bool(0.6) {
+                self.trade_held_pick(rng, a, b, &mut tx, at);
+            }
+        } else if rng.random_bool(0.5) {
             let round = rng.random_range(1..=3);
             if self.traded_future.insert((round, a)) {
                 let pick = TradedPick {
@@ -229,6 +245,48 @@ impl Sim<'_> {
             tx.waiver_budget = vec![(b, a, rng.random_range(5..=30))];
         }
         self.out.push(tx);
+    }
+
+    /// One side of the trade sends the other a pick of the first three
+    /// rounds of one of the next two seasons: a pick either side acquired
+    /// earlier (this season or before) moves on when there is one (so
+    /// picks change hands again, and back), else one of `a`'s own.
+    fn trade_held_pick(&mut self, rng: &mut StdRng, a: u32, b: u32, tx: &mut Transaction, at: i64) {
+        let next = self.ctx.season + 1;
+        let held_by = |this: &Self, roster: u32| -> Vec<(i32, u32, u32)> {
+            let n = this.n();
+            [next, next + 1]
+                .into_iter()
+                .flat_map(|season| (1..=3).map(move |round| (season, round)))
+                .flat_map(|(season, round)| (1..=n).map(move |r| (season, round, r)))
+                .filter(|key| this.holders.get(key).map_or(key.2, |h| h.0) == roster)
+                .collect()
+        };
+        let acquired = |this: &Self, roster: u32| -> Vec<(i32, u32, u32)> {
+            held_by(this, roster)
+                .into_iter()
+                .filter(|k| k.2 != roster)
+                .collect()
+        };
+        let (from, to, choices) = match (acquired(self, a), acquired(self, b)) {
+            (by_a, _) if !by_a.is_empty() => (a, b, by_a),
+            (_, by_b) if !by_b.is_empty() => (b, a, by_b),
+            _ => (a, b, held_by(self, a)),
+        };
+        if choices.is_empty() {
+            return;
+        }
+        let key = choices[rng.random_range(0..choices.len())];
+        self.holders.insert(key, (to, from));
+        let pick = TradedPick {
+            season: key.0,
+            round: key.1,
+            roster_id: key.2,
+            owner_id: to,
+            previous_owner_id: from,
+        };
+        tx.draft_picks.push(pick.clone());
+        self.traded_picks.push((at, pick));
     }
 
     fn commissioner_move(&mut self, rng: &mut StdRng, leg: u32, at: i64) {
@@ -256,11 +314,13 @@ pub fn generate(
     }
     let first_leg = ctx.settings.start_week;
     let last_leg = ctx.last_week;
+    let holders = ctx.holders.clone();
     let mut sim = Sim {
         ctx,
         rosters,
         rostered,
         traded_future: HashSet::new(),
+        holders,
         out: Vec::new(),
         traded_picks: Vec::new(),
         seq: 0,

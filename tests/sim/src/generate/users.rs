@@ -35,6 +35,7 @@ pub fn new_user(rng: &mut StdRng, n: usize) -> User {
         uploaded_avatar: rng
             .random_bool(0.4)
             .then(|| format!("https://sleepercdn.com/uploads/{}", hex32(rng))),
+        renames: Vec::new(),
     }
 }
 

@@ -21,7 +21,7 @@ fn legs(m: &Moment, league: &League) -> (u32, u32) {
 fn settings(m: &Moment, league: &League) -> Value {
     let s = &league.settings;
     let (leg, last_scored) = legs(m, league);
-    json!({
+    let mut v = json!({
         "best_ball": 0, "last_report": last_scored.saturating_sub(1), "waiver_budget": s.waiver_budget,
         "disable_adds": 0, "capacity_override": 1, "taxi_deadline": 4,
         "draft_rounds": league.draft.rounds, "reserve_allow_na": 0, "start_week": s.start_week,
@@ -32,14 +32,18 @@ fn settings(m: &Moment, league: &League) -> Value {
         "playoff_week_start": s.playoff_week_start, "position_limit_k": 2, "waiver_clear_days": 1,
         "reserve_allow_doubtful": 0, "commissioner_direct_invite": 0, "veto_auto_poll": 0,
         "reserve_allow_dnr": 0, "taxi_allow_vets": 1, "waiver_day_of_week": 2,
-        "playoff_round_type": 0, "reserve_allow_out": 1, "reserve_allow_sus": 0,
+        "playoff_round_type": s.playoff_round_type, "reserve_allow_out": 1, "reserve_allow_sus": 0,
         "veto_show_votes": 0, "trade_deadline": s.trade_deadline, "taxi_years": 2,
         "daily_waivers": 1, "position_limit_def": 2, "disable_trades": 0, "pick_trading": 1,
         "type": 2, "max_keepers": 1, "waiver_type": s.waiver_type, "max_subs": 3,
-        "league_average_match": 0, "trade_review_days": 0, "bench_lock": 0, "offseason_adds": 1,
+        "league_average_match": u32::from(s.median), "trade_review_days": 0, "bench_lock": 0, "offseason_adds": 1,
         "leg": leg, "daily_waivers_base": 4, "reserve_slots": s.reserve_slots,
         "reserve_allow_cov": 1, "daily_waivers_last_ran": 31,
-    })
+    });
+    if let (Some(t), Value::Object(map)) = (s.loser_bracket_type, &mut v) {
+        map.insert("loser_bracket_type".into(), t.into());
+    }
+    v
 }
 
 /// The league object as `/league/{id}` serves it.
@@ -132,7 +136,7 @@ pub fn users(m: &Moment, l: &League) -> Value {
             }
             json!({
                 "avatar": user.avatar,
-                "display_name": user.display_name,
+                "display_name": user.display_name_in(l.season),
                 "is_bot": false,
                 "is_owner": u == l.commissioner,
                 "league_id": l.league_id,

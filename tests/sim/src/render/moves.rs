@@ -75,19 +75,28 @@ pub fn transactions(m: &Moment, l: &League, round: u32) -> Value {
     Value::Array(out)
 }
 
-/// Picks traded before this season's draft, and future picks traded since.
+/// Picks traded before this season's draft, later seasons' picks traded
+/// in earlier seasons, and future picks traded since: each pick once, with
+/// its latest owner.
 pub fn traded_picks(m: &Moment, l: &League) -> Value {
-    let rows = l
+    let all: Vec<&TradedPick> = l
         .draft
         .traded
         .iter()
+        .chain(&l.carried_picks)
         .chain(
             l.traded_picks
                 .iter()
                 .filter(|(at, _)| *at <= m.now)
                 .map(|(_, p)| p),
         )
-        .map(|p| pick(p, false))
+        .collect();
+    let key = |p: &TradedPick| (p.season, p.round, p.roster_id);
+    let rows = all
+        .iter()
+        .enumerate()
+        .filter(|&(i, p)| all[i + 1..].iter().all(|q| key(q) != key(p)))
+        .map(|(_, p)| pick(p, false))
         .collect();
     Value::Array(rows)
 }

@@ -101,7 +101,7 @@ pub fn rosters(m: &Moment, l: &League) -> Value {
                 "keepers": null,
                 "league_id": l.league_id,
                 "metadata": metadata,
-                "owner_id": world.users[l.owners[i]].user_id,
+                "owner_id": if l.orphan == Some(roster_id) { Value::Null } else { Value::from(world.users[l.owners[i]].user_id.as_str()) },
                 "player_map": null,
                 "players": if null_players { Value::Null } else { Value::Array(ids(m, players)) },
                 "reserve": if null_players { Value::Null } else { reserve },
