@@ -16,7 +16,7 @@
 -- statement touched in `_derived_dirty`; a deferred constraint trigger
 -- recomputes those leagues when the transaction commits, so the tables are
 -- complete whenever the writes are: after a live batch, replay, rebuild's
--- catch-up. Rebuild's bulk build defers it (`sleeper.derived = deferred`)
+-- catch-up. Rebuild's bulk build defers it (`sleeper_sync.derived = deferred`)
 -- and recomputes everything once (`_derived_refresh_all`).
 --
 -- Also: `matchup_results` keeps its rows but computes them so a filter on
@@ -24,6 +24,11 @@
 -- theirs, computed so a chain filter reaches the tables' indexes; the
 -- losers bracket now places rosters in `season_finishes` where the league
 -- says which way it runs (settings.loser_bracket_type).
+
+-- Writers wait for this migration: a row committed between the tables'
+-- first fill below and the triggers at the end would be in neither.
+LOCK TABLE leagues, rosters, matchups, playoff_brackets, nfl_games, nfl_state
+    IN SHARE ROW EXCLUSIVE MODE;
 
 -- ── chains ─────────────────────────────────────────────────────────────
 
@@ -521,28 +526,37 @@ $$;
 
 -- Recompute the marked leagues (and _league_chains first when a league
 -- changed, adding every league whose chain moved) in the caller's
--- transaction, search_path set to `schema`. Locks: the chains (advisory
--- 7201, 0), then each league (7202, hashtext) in hash order — one order for
--- every transaction, so concurrent refreshes of one league run one after
--- the other, the later seeing the earlier's commit, and never deadlock.
+-- transaction, search_path set to `schema`; call it last before commit.
+--
+-- One refresh at a time per schema: advisory lock (7201, hashtext(schema)),
+-- held to commit, taken before the marks are read. A later refresh waits,
+-- then reads (READ COMMITTED: a statement's snapshot is taken after the
+-- wait) what the earlier one committed, so two never interleave and never
+-- deadlock (it is the only lock a refresh takes; the base rows it reads
+-- need none). Rebuild's shadow schema has a lock of its own. Writers must
+-- run READ COMMITTED (the default): a repeatable-read snapshot taken before
+-- the wait would miss the other refresh's commit.
+--
 -- A league whose recomputation fails (a bug, or data no one foresaw) keeps
 -- its mark and a WARNING in the server log; the others are written and the
 -- transaction commits: a derived table must never stop the projection.
+-- Later commits try it again, once each (sleeper_sync.refreshed).
 CREATE FUNCTION _derived_refresh(schema text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     saved      text := current_setting('search_path');
     ids        text[];
     any_chains boolean;
     moved      text[];
-    key        integer;
     id         text;
 BEGIN
     PERFORM set_config('search_path', quote_ident(schema), true);
-    SELECT array_agg(DISTINCT d.league_id), bool_or(d.chains) INTO ids, any_chains
-    FROM _derived_dirty d;
+    IF EXISTS (SELECT 1 FROM _derived_dirty) THEN
+        PERFORM pg_advisory_xact_lock(7201, hashtext(schema));
+        SELECT array_agg(DISTINCT d.league_id), bool_or(d.chains) INTO ids, any_chains
+        FROM _derived_dirty d;
+    END IF;
     IF ids IS NOT NULL THEN
         IF any_chains THEN
-            PERFORM pg_advisory_xact_lock(7201, 0);
             SELECT array_agg(coalesce(s.league_id, t.league_id)) INTO moved
             FROM _league_chains_source s
             FULL JOIN _league_chains t ON t.league_id = s.league_id
@@ -555,9 +569,6 @@ BEGIN
                 ids := ids || moved;
             END IF;
         END IF;
-        FOR key IN SELECT DISTINCT hashtext(u) FROM unnest(ids) u ORDER BY 1 LOOP
-            PERFORM pg_advisory_xact_lock(7202, key);
-        END LOOP;
         FOR id IN SELECT DISTINCT u FROM unnest(ids) u ORDER BY 1 LOOP
             BEGIN
                 -- Whatever collation the caller's argument carried, the
@@ -569,18 +580,21 @@ BEGIN
             END;
         END LOOP;
     END IF;
+    PERFORM set_config('sleeper_sync.refreshed', 'yes', true);
     PERFORM set_config('search_path', saved, true);
 END
 $$;
 
--- Every league at once (rebuild, after a build that deferred): the
--- caller's search_path names the schema.
+-- Every league at once (rebuild, after a build that deferred; an operator
+-- after a fix), under the same lock as _derived_refresh: the caller's
+-- search_path names the schema. Marks committed after its DELETE survive
+-- it, for the next refresh.
 CREATE FUNCTION _derived_refresh_all() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(7201, 0);
+    PERFORM pg_advisory_xact_lock(7201, hashtext(current_schema()::text));
+    DELETE FROM _derived_dirty;
     DELETE FROM _league_chains;
     INSERT INTO _league_chains SELECT * FROM _league_chains_source;
-    DELETE FROM _derived_dirty;
     DELETE FROM _league_games;
     INSERT INTO _league_games SELECT * FROM _league_games_source;
     DELETE FROM _league_rosters;
@@ -588,12 +602,14 @@ BEGIN
 END
 $$;
 
--- Deferred to commit, once per mark: the first firing does the work, the
--- others find nothing marked. `sleeper.derived = deferred` (rebuild's bulk
--- build) leaves the marks for _derived_refresh_all.
+-- Deferred to commit, once per mark row: the first firing does the work
+-- (unless the writer already did: store/derived.rs), the others return at
+-- once (sleeper_sync.refreshed). `sleeper_sync.derived = deferred` (bulk
+-- writers) leaves the marks for a later refresh.
 CREATE FUNCTION _derived_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('sleeper.derived', true), '') <> 'deferred' THEN
+    IF coalesce(current_setting('sleeper_sync.derived', true), '') <> 'deferred'
+       AND coalesce(current_setting('sleeper_sync.refreshed', true), '') <> 'yes' THEN
         -- The schema as a literal: TG_TABLE_SCHEMA is a `name`, collation
         -- "C", which PL/pgSQL would give every text variable of the callee,
         -- and no index on a default-collation column serves an explicit "C".

@@ -15,7 +15,7 @@ pub const TABLES: [&str; 3] = ["_league_chains", "_league_games", "_league_roste
 
 /// This transaction leaves its marks for a later [`refresh_marked`].
 pub async fn defer_transaction(tx: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
-    tx.batch_execute("SET LOCAL sleeper.derived = deferred")
+    tx.batch_execute("SET LOCAL sleeper_sync.derived = deferred")
         .await
 }
 
@@ -40,7 +40,7 @@ pub async fn refresh_marked_now(client: &mut Client) -> Result<(), tokio_postgre
 
 /// Leave the derived tables' marks for [`refresh_all`] on this session.
 pub async fn defer_session(client: &Client) -> Result<(), tokio_postgres::Error> {
-    client.batch_execute("SET sleeper.derived = deferred").await
+    client.batch_execute("SET sleeper_sync.derived = deferred").await
 }
 
 /// Recompute every derived table of the session's schema (its
@@ -48,6 +48,6 @@ pub async fn defer_session(client: &Client) -> Result<(), tokio_postgres::Error>
 /// build, one statement per table instead of one per league.
 pub async fn refresh_all(client: &Client) -> Result<(), tokio_postgres::Error> {
     client
-        .batch_execute("RESET sleeper.derived; SELECT _derived_refresh_all()")
+        .batch_execute("RESET sleeper_sync.derived; SELECT _derived_refresh_all()")
         .await
 }
