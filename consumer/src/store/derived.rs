@@ -40,7 +40,9 @@ pub async fn refresh_marked_now(client: &mut Client) -> Result<(), tokio_postgre
 
 /// Leave the derived tables' marks for [`refresh_all`] on this session.
 pub async fn defer_session(client: &Client) -> Result<(), tokio_postgres::Error> {
-    client.batch_execute("SET sleeper_sync.derived = deferred").await
+    client
+        .batch_execute("SET sleeper_sync.derived = deferred")
+        .await
 }
 
 /// Recompute every derived table of the session's schema (its
