@@ -107,8 +107,8 @@ pub struct Projector {
     /// Acks and dead letters owed (Redis was unreachable or refused writes).
     owed: Owed,
     /// Acks of committed batches that left the derived tables for later,
-    /// released once a refresh commits, and when the first of them
-    /// committed (see [`Projector::derived_mode`]).
+    /// released once a refresh commits, and when the first of them was
+    /// taken up (see [`Projector::derived_mode`]).
     awaiting_refresh: Vec<String>,
     awaiting_since: Option<Instant>,
     /// Batches committed by this process (for the crash failpoint).
@@ -213,8 +213,7 @@ impl Projector {
                 &mut self.awaiting_refresh
             }
             Derived::Now => {
-                self.owed.acks.append(&mut self.awaiting_refresh);
-                self.awaiting_since = None;
+                self.refreshed();
                 &mut self.owed.acks
             }
         };
@@ -250,7 +249,7 @@ impl Projector {
         }
     }
 
-    /// Whether a batch of `len` entries recomputes the derived tables in its
+    /// Whether a batch of `entries` recomputes the derived tables in its
     /// own transaction (docs/design.md "Derived tables"). A full batch means
     /// a backlog: recomputing the leagues of every batch would cost more
     /// than the batch itself, so it leaves them marked and its acks wait —
@@ -274,6 +273,12 @@ impl Projector {
         }
     }
 
+    /// A refresh committed: the acks that waited for one are owed now.
+    fn refreshed(&mut self) {
+        self.owed.acks.append(&mut self.awaiting_refresh);
+        self.awaiting_since = None;
+    }
+
     /// Nothing left to read: recompute what deferred batches left marked,
     /// then let their acks go.
     async fn release_awaiting(&mut self) -> Outcome {
@@ -290,8 +295,7 @@ impl Projector {
             self.metrics.retry("postgres");
             return Outcome::Retrying(format!("recomputing the derived tables: {e}"));
         }
-        self.owed.acks.append(&mut self.awaiting_refresh);
-        self.awaiting_since = None;
+        self.refreshed();
         match self.settle().await {
             Ok(()) => Outcome::Idle,
             Err(retrying) => retrying,
